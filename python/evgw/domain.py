@@ -1,0 +1,196 @@
+"""Version-neutral domain model: charger -> EVSE -> connector, string transaction ids, typed tokens.
+
+OCPP 1.6 has no EVSE: a 1.6 connector N maps to EVSE N with connector 1 (connector 0 = the
+whole charger, EVSE 0). 2.x maps one to one. Transaction ids are strings everywhere; 1.6's
+integer transactionId is kept alongside (`ocpp16_id`).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+
+class BootPolicy(enum.StrEnum):
+    ACCEPTED = "Accepted"
+    PENDING = "Pending"
+    REJECTED = "Rejected"
+
+
+class TokenStatus(enum.StrEnum):
+    ACCEPTED = "Accepted"
+    BLOCKED = "Blocked"
+    EXPIRED = "Expired"
+    INVALID = "Invalid"
+    CONCURRENT_TX = "ConcurrentTx"
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    OPERATOR = "operator"
+    VIEWER = "viewer"
+
+
+@attrs.frozen
+class ChargerRegistration:
+    """What an operator registers. `password_hash` is a KDF string (evgw.security), never a password."""
+
+    id: str
+    security_profile: int = 1
+    password_hash: str | None = None
+    boot_policy: BootPolicy = BootPolicy.ACCEPTED
+    site_id: str | None = None
+    serial_number: str | None = None
+
+
+@attrs.frozen
+class ConnectorState:
+    evse_id: int
+    connector_id: int
+    status: str
+    error_code: str | None = None
+    info: str | None = None
+    updated_at: datetime | None = None
+
+
+@attrs.frozen
+class ChargerRecord:
+    """Registration plus the last known live facts, as stored."""
+
+    registration: ChargerRegistration
+    vendor: str | None = None
+    model: str | None = None
+    firmware_version: str | None = None
+    ocpp_version: str | None = None
+    last_boot_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    connectors: tuple[ConnectorState, ...] = ()
+    created_at: datetime | None = None
+
+
+@attrs.frozen
+class IdToken:
+    """An authorization token: 1.6 idTag (type "ISO14443" by default) or 2.x IdToken."""
+
+    id: str
+    type: str = "ISO14443"
+    status: TokenStatus = TokenStatus.ACCEPTED
+    expires_at: datetime | None = None
+    group_id: str | None = None
+    owner: str | None = None
+
+
+@attrs.frozen
+class StartTx:
+    """A transaction start as reported by a charger (1.6 StartTransaction)."""
+
+    charger_id: str
+    evse_id: int
+    connector_id: int
+    id_token: str
+    meter_start_wh: int
+    started_at: datetime
+    received_at: datetime
+    reservation_id: int | None = None
+    auth_status: str = "Accepted"
+    raw: str = ""  # the inbound frame, kept for audit
+
+
+@attrs.frozen
+class StartOutcome:
+    transaction_id: str
+    ocpp16_id: int | None
+    duplicate: bool
+
+
+@attrs.frozen
+class MeterSample:
+    """One sampled value, normalised enough to store; full normalisation is the meter core's."""
+
+    timestamp: datetime
+    measurand: str
+    value: str
+    unit: str | None = None
+    phase: str | None = None
+    context: str | None = None
+    location: str | None = None
+    format: str | None = None
+
+
+@attrs.frozen
+class StopTx:
+    """A transaction stop (1.6 StopTransaction). `ocpp16_id` -1 or unknown -> orphan."""
+
+    charger_id: str
+    ocpp16_id: int | None
+    transaction_id: str | None
+    id_token: str | None
+    meter_stop_wh: int
+    stopped_at: datetime
+    received_at: datetime
+    reason: str | None = None
+    samples: tuple[MeterSample, ...] = ()
+    raw: str = ""
+
+
+@attrs.frozen
+class StopOutcome:
+    transaction_id: str
+    duplicate: bool
+    orphan: bool  # no matching start: stored for review
+
+
+@attrs.frozen
+class MeterBatch:
+    """MeterValues from one message."""
+
+    charger_id: str
+    evse_id: int
+    connector_id: int
+    transaction_id: str | None  # resolved evgw id, None when outside a transaction
+    ocpp16_id: int | None
+    samples: tuple[MeterSample, ...]
+    received_at: datetime
+    raw: str = ""
+
+
+@attrs.frozen
+class Transaction:
+    id: str
+    ocpp16_id: int | None
+    charger_id: str
+    evse_id: int
+    connector_id: int
+    id_token: str | None
+    meter_start_wh: int | None
+    meter_stop_wh: int | None
+    started_at: datetime | None
+    stopped_at: datetime | None
+    stop_reason: str | None
+    status: str  # "active" | "completed" | "orphan"
+    flags: tuple[str, ...] = ()
+    energy_wh: int | None = None
+    samples: tuple[MeterSample, ...] = ()
+
+
+@attrs.frozen
+class ReviewFlag:
+    """Something recorded for an operator to look at, never silently fixed."""
+
+    id: int
+    kind: str  # e.g. "orphan_stop", "meter_stop_below_start", "future_timestamp", "unknown_connector"
+    charger_id: str | None
+    transaction_id: str | None
+    detail: dict[str, Any]
+    created_at: datetime
+
+
+@attrs.frozen
+class ApiToken:
+    id: str
+    role: Role
+    label: str
+    created_at: datetime

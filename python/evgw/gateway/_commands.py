@@ -1,0 +1,71 @@
+"""What the operator API (and later services) use to talk to connected chargers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+import attrs
+
+
+class CommandError(Exception):
+    """Base of the failures of a CSMS-initiated call."""
+
+
+class ChargerNotConnected(CommandError):
+    """The charger has no live connection on this node (API: 409)."""
+
+
+class UnknownAction(CommandError):
+    """The action does not exist in the charger's OCPP version or is not CSMS-initiated (API: 404)."""
+
+
+class PayloadInvalid(CommandError):
+    """The payload violates the action's request schema (API: 422)."""
+
+    def __init__(self, violations: list[dict[str, str]]) -> None:
+        super().__init__(f"{len(violations)} schema violation(s)")
+        self.violations = violations
+
+
+class CallErrorReply(CommandError):
+    """The charger answered with a CALLERROR (API: 502)."""
+
+    def __init__(self, code: str, description: str, details: dict[str, Any]) -> None:
+        super().__init__(f"{code}: {description}")
+        self.code = code
+        self.description = description
+        self.details = details
+
+
+class InvalidReply(CommandError):
+    """The charger's CALLRESULT does not conform to the response schema (API: 502)."""
+
+
+class CallTimeout(CommandError):
+    """No answer within the timeout (API: 504). A late reply is dropped and logged."""
+
+
+@attrs.frozen
+class ConnectionInfo:
+    charger_id: str
+    ocpp_version: str
+    connected_at: datetime
+    remote: str
+
+
+class Commander(Protocol):
+    async def call(
+        self,
+        charger_id: str,
+        action: str,
+        payload: dict[str, Any],
+        *,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Send one CALL and wait for its CALLRESULT payload. Raises a CommandError."""
+        ...
+
+    def connection(self, charger_id: str) -> ConnectionInfo | None: ...
+
+    def connections(self) -> list[ConnectionInfo]: ...
