@@ -1,0 +1,5 @@
+import sys
+
+from evgw.cli import main
+
+sys.exit(main())

@@ -1,0 +1,239 @@
+"""The OCPP endpoint: WebSocket upgrades, authentication, one Connection per charger.
+
+Implements `Commander` for the operator API.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import trio
+from trio_websocket import WebSocketRequest, serve_websocket
+
+from evgw import _core, metrics
+from evgw.config import OcppConfig, UnknownChargerPolicy
+from evgw.domain import BootPolicy, ChargerRecord, ChargerRegistration
+from evgw.gateway._auth import PasswordVerifier
+from evgw.gateway._commands import (
+    ChargerNotConnected,
+    ConnectionInfo,
+    PayloadInvalid,
+    UnknownAction,
+)
+from evgw.gateway._connection import Connection, ConnectionSettings
+from evgw.gateway._handshake import (
+    FailureThrottle,
+    HandshakeRefused,
+    basic_credentials,
+    charger_id_from_path,
+    choose_subprotocol,
+)
+from evgw.gateway._registry import Registry
+from evgw.ocpp._router import VERSIONS, Router
+from evgw.ocpp._time import utc_now
+from evgw.store import Store
+
+log = logging.getLogger("evgw.gateway")
+
+_WS_SLACK = 1024  # let frames a little over our limit reach the codec, which answers them
+
+
+class Gateway:
+    def __init__(self, config: OcppConfig, store: Store, router: Router) -> None:
+        self.config = config
+        self.store = store
+        self.router = router
+        self.registry = Registry()
+        self.codecs = {
+            v: _core.Codec(v, max_frame_bytes=config.max_frame_bytes) for v in config.versions
+        }
+        self.port: int | None = None
+        self._throttle = FailureThrottle(config.auth_failures_per_minute)
+        self._verifier = PasswordVerifier()
+        self._settings = ConnectionSettings(
+            call_timeout_s=config.call_timeout_s,
+            messages_per_second=config.messages_per_second,
+            message_burst=config.message_burst,
+            ping_interval_s=config.ping_interval_s,
+            pong_timeout_s=config.pong_timeout_s,
+        )
+        self._accepting = True
+
+    # serving -----------------------------------------------------------------------------------
+    async def serve(self, *, task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED) -> None:
+        host, port = self.config.host_port
+        async with trio.open_nursery() as handlers:
+            server = await handlers.start(
+                lambda task_status: serve_websocket(
+                    self._handle,
+                    host,
+                    port,
+                    None,
+                    handler_nursery=handlers,
+                    max_message_size=self.config.max_frame_bytes * 4 + _WS_SLACK,
+                    task_status=task_status,
+                )
+            )
+            self.port = server.port
+            log.info("OCPP endpoint on ws://%s:%d/%s/<id>", host, server.port,
+                     self.config.path_prefix)
+            task_status.started(server.port)
+
+    async def shutdown(self) -> None:
+        """Refuse new upgrades, then drain and close every connection (bounded)."""
+        self._accepting = False
+        with trio.move_on_after(self.config.shutdown_grace_s):
+            async with trio.open_nursery() as nursery:
+                for conn in self.registry.all():
+                    nursery.start_soon(conn.close, "server shutting down", 1001)
+
+    async def _handle(self, request: WebSocketRequest) -> None:
+        """Contain every failure of one connection: one that escapes kills the whole server."""
+        try:
+            await self._serve_request(request)
+        except Exception:
+            log.exception("connection handler failed (path %r)", request.path)
+
+    async def _serve_request(self, request: WebSocketRequest) -> None:
+        source = _remote_host(request)
+        try:
+            charger_id, version = await self._admit(request, source)
+        except HandshakeRefused as refused:
+            metrics.HANDSHAKES.labels(refused.reason).inc()
+            log.warning("refused upgrade from %s (%s): %s", source, refused.reason, refused)
+            await _reject(request, refused)
+            return
+        ws = await request.accept(subprotocol=version)
+        metrics.HANDSHAKES.labels("accepted").inc()
+        conn = Connection(
+            ws,
+            charger_id=charger_id,
+            codec=self.codecs[version],
+            dispatch=self.router.dispatch,
+            settings=self._settings,
+            remote=source,
+        )
+        await self._run_connection(conn)
+
+    async def _run_connection(self, conn: Connection) -> None:
+        old = self.registry.add(conn)
+        if old is not None:
+            log.warning("%s: new authenticated connection from %s replaces the one from %s",
+                        conn.charger_id, conn.remote, old.remote)
+            await self.store.add_security_event(
+                conn.charger_id, "DuplicateConnection",
+                {"old": old.remote, "new": conn.remote}, utc_now(),
+            )
+            await old.close("replaced by a new connection", 1008)
+        log.info("%s: connected (%s) from %s", conn.charger_id, conn.version, conn.remote)
+        try:
+            await conn.run()
+        finally:
+            self.registry.remove(conn)
+            await self._touch(conn.charger_id)
+            log.info("%s: disconnected", conn.charger_id)
+
+    async def _touch(self, charger_id: str) -> None:
+        with trio.move_on_after(5):
+            try:
+                await self.store.touch_chargers({charger_id: utc_now()})
+            except Exception:
+                log.exception("%s: last-seen update failed", charger_id)
+
+    # admission ---------------------------------------------------------------------------------
+    async def _admit(self, request: WebSocketRequest, source: str) -> tuple[str, str]:
+        if not self._accepting:
+            raise HandshakeRefused(503, "shutting_down", "server is shutting down")
+        charger_id = charger_id_from_path(request.path, self.config.path_prefix)
+        version = choose_subprotocol(request.proposed_subprotocols, self.config.versions)
+        for key in (f"ip:{source}", f"id:{charger_id}"):
+            if self._throttle.blocked(key):
+                raise HandshakeRefused(429, "throttled", "too many failed attempts")
+        await self._authenticate(request, charger_id, source)
+        return charger_id, version
+
+    async def _authenticate(self, request: WebSocketRequest, charger_id: str, source: str) -> None:
+        record = await self.store.get_charger(charger_id)
+        if record is None:
+            await self._admit_unknown(charger_id, source)
+            return
+        profile = record.registration.security_profile
+        if profile == 0:
+            return
+        if profile >= 2:
+            await self._fail(charger_id, source, 403, "profile_mismatch",
+                             f"security profile {profile} needs TLS")
+        await self._check_password(request, record, source)
+
+    async def _check_password(
+        self, request: WebSocketRequest, record: ChargerRecord, source: str
+    ) -> None:
+        charger_id = record.registration.id
+        creds = basic_credentials(request.headers)
+        stored = record.registration.password_hash
+        if creds is None or creds[0] != charger_id or stored is None:
+            await self._fail(charger_id, source, 401, "unauthorized", "missing or bad credentials")
+            return
+        if not await self._verifier.verify(charger_id, creds[1], stored):
+            await self._fail(charger_id, source, 401, "unauthorized", "wrong password")
+
+    async def _admit_unknown(self, charger_id: str, source: str) -> None:
+        if self.config.unknown_chargers != UnknownChargerPolicy.PENDING:
+            await self._fail(charger_id, source, 404, "unknown", "unknown charge point id")
+        reg = ChargerRegistration(id=charger_id, security_profile=0, boot_policy=BootPolicy.PENDING)
+        await self.store.put_charger(reg)
+        log.warning("%s: unknown charger from %s registered as Pending", charger_id, source)
+
+    async def _fail(self, charger_id: str, source: str, status: int, reason: str, text: str) -> None:
+        self._throttle.record_failure(f"ip:{source}")
+        self._throttle.record_failure(f"id:{charger_id}")
+        await self.store.add_security_event(
+            charger_id, "FailedToAuthenticate", {"source": source, "reason": text}, utc_now()
+        )
+        raise HandshakeRefused(status, reason, text)
+
+    # Commander ---------------------------------------------------------------------------------
+    async def call(
+        self,
+        charger_id: str,
+        action: str,
+        payload: dict[str, Any],
+        *,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        conn = self.registry.get(charger_id)
+        if conn is None:
+            raise ChargerNotConnected(f"{charger_id} is not connected")
+        codec = conn.codec
+        if action not in codec.actions() or action in VERSIONS[conn.version].charger_only:
+            raise UnknownAction(f"{action} is not a CSMS-initiated {conn.version} action")
+        violations = codec.validate(action, "request", payload)
+        if violations:
+            raise PayloadInvalid(
+                [{"path": v.path, "code": v.code, "message": v.message} for v in violations]
+            )
+        return await conn.call(action, payload, timeout=timeout)
+
+    def connection(self, charger_id: str) -> ConnectionInfo | None:
+        conn = self.registry.get(charger_id)
+        return _info(conn) if conn else None
+
+    def connections(self) -> list[ConnectionInfo]:
+        return [_info(c) for c in self.registry.all()]
+
+
+def _info(conn: Connection) -> ConnectionInfo:
+    return ConnectionInfo(conn.charger_id, conn.version, conn.connected_at, conn.remote)
+
+
+def _remote_host(request: WebSocketRequest) -> str:
+    remote = request.remote
+    return str(getattr(remote, "address", remote))
+
+
+async def _reject(request: WebSocketRequest, refused: HandshakeRefused) -> None:
+    headers = [(b"content-type", b"text/plain")]
+    if refused.status == 401:
+        headers.append((b"www-authenticate", b'Basic realm="evgw", charset="UTF-8"'))
+    await request.reject(refused.status, extra_headers=headers, body=str(refused).encode())

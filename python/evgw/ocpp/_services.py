@@ -1,0 +1,31 @@
+"""What OCPP handlers need from the rest of evgw (the store, authorization, policy, live state)."""
+
+from __future__ import annotations
+
+import attrs
+
+from evgw.billing._authorization import Authorizer
+from evgw.config import OcppConfig
+from evgw.plugins import PluginHost
+from evgw.store import Store
+
+
+@attrs.define
+class ChargerLiveState:
+    """Facts that live only while a charger is connected (not durable)."""
+
+    diagnostics_status: str | None = None
+    firmware_status: str | None = None
+    boot_status: str | None = None
+
+
+@attrs.define
+class Services:
+    store: Store
+    authorizer: Authorizer
+    plugins: PluginHost
+    config: OcppConfig
+    live: dict[str, ChargerLiveState] = attrs.field(factory=dict)
+
+    def live_state(self, charger_id: str) -> ChargerLiveState:
+        return self.live.setdefault(charger_id, ChargerLiveState())

@@ -1,0 +1,204 @@
+"""Handlers for every charger-initiated OCPP 1.6 message (Core + the 1.6 security extension)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from evgw.billing._authorization import id_tag_info
+from evgw.domain import BootPolicy, MeterBatch, StartTx, StopTx
+from evgw.ocpp._context import CallContext
+from evgw.ocpp._services import Services
+from evgw.ocpp._time import format_timestamp, parse_timestamp, utc_now
+from evgw.ocpp.v16._meter import evse_and_connector, samples_from_meter_values
+from evgw.plugins import BootRequest
+
+log = logging.getLogger("evgw.ocpp.v16")
+
+Payload = dict[str, Any]
+Handler = Callable[[Services, CallContext, Payload], Awaitable[Payload]]
+
+
+async def boot_notification(svc: Services, ctx: CallContext, p: Payload) -> Payload:
+    record = await svc.store.get_charger(ctx.charger_id)
+    default = record.registration.boot_policy if record else BootPolicy.PENDING
+    request = BootRequest(
+        ctx.charger_id,
+        p["chargePointVendor"],
+        p["chargePointModel"],
+        p.get("chargePointSerialNumber") or p.get("chargeBoxSerialNumber"),
+        p.get("firmwareVersion"),
+        default,
+    )
+    status = await svc.plugins.decide("boot", request, BootPolicy) or default
+    await svc.store.record_boot(
+        ctx.charger_id,
+        vendor=request.vendor,
+        model=request.model,
+        firmware_version=request.firmware_version,
+        serial_number=request.serial_number,
+        ocpp_version=ctx.ocpp_version,
+        at=ctx.received_at,
+    )
+    svc.live_state(ctx.charger_id).boot_status = str(status)
+    interval = (
+        svc.config.heartbeat_interval_s
+        if status == BootPolicy.ACCEPTED
+        else svc.config.pending_retry_interval_s
+    )
+    return {"status": str(status), "currentTime": format_timestamp(utc_now()), "interval": interval}
+
+
+async def heartbeat(svc: Services, ctx: CallContext, p: Payload) -> Payload:
+    return {"currentTime": format_timestamp(utc_now())}
+
+
+async def status_notification(svc: Services, ctx: CallContext, p: Payload) -> Payload:
+    evse_id, connector_id = evse_and_connector(p["connectorId"])
+    error = p["errorCode"]
+    await svc.store.record_status(
+        ctx.charger_id,
+        evse_id=evse_id,
+        connector_id=connector_id,
+        status=p["status"],
+        error_code=None if error == "NoError" else error,
+        info=p.get("info") or p.get("vendorErrorCode"),
+        at=parse_timestamp(p["timestamp"]) if "timestamp" in p else ctx.received_at,
+    )
+    return {}
+
+
+async def authorize(svc: Services, ctx: CallContext, p: Payload) -> Payload:
+    decision = await svc.authorizer.authorize(ctx.charger_id, p["idTag"])
+    return {"idTagInfo": id_tag_info(decision)}
+
+
+async def start_transaction(svc: Services, ctx: CallContext, p: Payload) -> Payload:
+    decision = await svc.authorizer.authorize(ctx.charger_id, p["idTag"])
+    evse_id, connector_id = evse_and_connector(p["connectorId"])
+    outcome = await svc.store.start_transaction(
+        StartTx(
+            charger_id=ctx.charger_id,
+            evse_id=evse_id,
+            connector_id=connector_id,
+            id_token=p["idTag"],
+            meter_start_wh=p["meterStart"],
+            started_at=parse_timestamp(p["timestamp"]),
+            received_at=ctx.received_at,
+            reservation_id=p.get("reservationId"),
+            auth_status=str(decision.status),
+            raw=ctx.raw,
+        )
+    )
+    if outcome.duplicate:
+        log.info("%s: retried StartTransaction -> %s", ctx.charger_id, outcome.ocpp16_id)
+    return {"transactionId": outcome.ocpp16_id, "idTagInfo": id_tag_info(decision)}
+
+
+async def stop_transaction(svc: Services, ctx: CallContext, p: Payload) -> Payload:
+    outcome = await svc.store.stop_transaction(
+        StopTx(
+            charger_id=ctx.charger_id,
+            ocpp16_id=p["transactionId"],
+            transaction_id=None,
+            id_token=p.get("idTag"),
+            meter_stop_wh=p["meterStop"],
+            stopped_at=parse_timestamp(p["timestamp"]),
+            received_at=ctx.received_at,
+            reason=p.get("reason"),
+            samples=samples_from_meter_values(p.get("transactionData", [])),
+            raw=ctx.raw,
+        )
+    )
+    if outcome.orphan:
+        log.warning("%s: StopTransaction for unknown transaction %s recorded for review",
+                    ctx.charger_id, p["transactionId"])
+    if "idTag" not in p:
+        return {}
+    decision = await svc.authorizer.authorize(ctx.charger_id, p["idTag"])
+    return {"idTagInfo": id_tag_info(decision)}
+
+
+async def meter_values(svc: Services, ctx: CallContext, p: Payload) -> Payload:
+    evse_id, connector_id = evse_and_connector(p["connectorId"])
+    ocpp16_id = p.get("transactionId")
+    transaction = (
+        await svc.store.find_transaction_by_ocpp16_id(ctx.charger_id, ocpp16_id)
+        if ocpp16_id is not None
+        else None
+    )
+    await svc.store.add_meter_values(
+        MeterBatch(
+            charger_id=ctx.charger_id,
+            evse_id=evse_id,
+            connector_id=connector_id,
+            transaction_id=transaction.id if transaction else None,
+            ocpp16_id=ocpp16_id,
+            samples=samples_from_meter_values(p["meterValue"]),
+            received_at=ctx.received_at,
+            raw=ctx.raw,
+        )
+    )
+    return {}
+
+
+async def data_transfer(svc: Services, ctx: CallContext, p: Payload) -> Payload:
+    log.info("%s: DataTransfer from vendor %s", ctx.charger_id, p["vendorId"])
+    return {"status": "UnknownVendorId"}
+
+
+async def diagnostics_status(svc: Services, ctx: CallContext, p: Payload) -> Payload:
+    svc.live_state(ctx.charger_id).diagnostics_status = p["status"]
+    return {}
+
+
+async def firmware_status(svc: Services, ctx: CallContext, p: Payload) -> Payload:
+    svc.live_state(ctx.charger_id).firmware_status = p["status"]
+    return {}
+
+
+async def security_event(svc: Services, ctx: CallContext, p: Payload) -> Payload:
+    detail = {"tech_info": p.get("techInfo"), "timestamp": p["timestamp"]}
+    await svc.store.add_security_event(ctx.charger_id, p["type"], detail, ctx.received_at)
+    return {}
+
+
+async def log_status(svc: Services, ctx: CallContext, p: Payload) -> Payload:
+    svc.live_state(ctx.charger_id).diagnostics_status = p["status"]
+    return {}
+
+
+async def signed_firmware_status(svc: Services, ctx: CallContext, p: Payload) -> Payload:
+    svc.live_state(ctx.charger_id).firmware_status = p["status"]
+    return {}
+
+
+async def sign_certificate(svc: Services, ctx: CallContext, p: Payload) -> Payload:
+    log.info("%s: SignCertificate rejected: no charger CA configured", ctx.charger_id)
+    return {"status": "Rejected"}
+
+
+HANDLERS: dict[str, Handler] = {
+    "BootNotification": boot_notification,
+    "Heartbeat": heartbeat,
+    "StatusNotification": status_notification,
+    "Authorize": authorize,
+    "StartTransaction": start_transaction,
+    "StopTransaction": stop_transaction,
+    "MeterValues": meter_values,
+    "DataTransfer": data_transfer,
+    "DiagnosticsStatusNotification": diagnostics_status,
+    "FirmwareStatusNotification": firmware_status,
+    "SecurityEventNotification": security_event,
+    "LogStatusNotification": log_status,
+    "SignedFirmwareStatusNotification": signed_firmware_status,
+    "SignCertificate": sign_certificate,
+}
+
+# CSMS-initiated actions (sendable through the API): everything in the 1.6 schemas except
+# the charger-initiated ones above; DataTransfer goes both ways.
+CHARGER_ONLY = frozenset(HANDLERS) - {"DataTransfer"}
+
+# Messages that carry transaction data: never answered with CALLERROR for an internal reason.
+TRANSACTION_ACTIONS = frozenset({"StartTransaction", "StopTransaction", "MeterValues"})
