@@ -34,6 +34,7 @@ class StoreStatistics:
     writes: int  # operations committed
     queue_depth: int
     last_batch_size: int
+    writer_alive: bool = True  # False once the writer thread stopped (closed or crashed)
 
 
 class Store(abc.ABC):

@@ -1,0 +1,189 @@
+"""Versioned schema migrations, shared by SQLite and PostgreSQL.
+
+Each step is SQL text with ``{ts}`` (timestamp type), ``{id_pk}`` (auto-increment key) and
+``{bigint}`` tokens filled per backend; a step may instead give per-backend text. Steps are
+append-only: never edit one that has shipped, add a new one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from evgw.store._db import Db
+
+_V1 = """
+CREATE TABLE counters (
+    name TEXT PRIMARY KEY,
+    value {bigint} NOT NULL
+);
+INSERT INTO counters (name, value) VALUES ('ocpp16_tx', 0);
+CREATE TABLE chargers (
+    id TEXT PRIMARY KEY,
+    security_profile INTEGER NOT NULL,
+    password_hash TEXT,
+    boot_policy TEXT NOT NULL,
+    site_id TEXT,
+    serial_number TEXT,
+    vendor TEXT,
+    model TEXT,
+    firmware_version TEXT,
+    reported_serial_number TEXT,
+    ocpp_version TEXT,
+    last_boot_at {ts},
+    last_seen_at {ts},
+    created_at {ts} NOT NULL,
+    updated_at {ts} NOT NULL
+);
+CREATE TABLE connectors (
+    charger_id TEXT NOT NULL REFERENCES chargers (id) ON DELETE CASCADE,
+    evse_id INTEGER NOT NULL,
+    connector_id INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    error_code TEXT,
+    info TEXT,
+    updated_at {ts} NOT NULL,
+    PRIMARY KEY (charger_id, evse_id, connector_id)
+);
+CREATE TABLE id_tokens (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    expires_at {ts},
+    group_id TEXT,
+    owner TEXT,
+    updated_at {ts} NOT NULL
+);
+CREATE TABLE transactions (
+    id TEXT PRIMARY KEY,
+    ocpp16_id {bigint} UNIQUE,
+    charger_id TEXT NOT NULL,
+    evse_id INTEGER NOT NULL,
+    connector_id INTEGER NOT NULL,
+    id_token TEXT,
+    stop_id_token TEXT,
+    meter_start_wh {bigint},
+    meter_stop_wh {bigint},
+    energy_wh {bigint},
+    started_at {ts},
+    stopped_at {ts},
+    stop_reason TEXT,
+    status TEXT NOT NULL,
+    reservation_id INTEGER,
+    auth_status TEXT,
+    reported_id TEXT,
+    start_received_at {ts},
+    stop_received_at {ts},
+    created_at {ts} NOT NULL
+);
+CREATE UNIQUE INDEX transactions_start_key ON transactions
+    (charger_id, evse_id, connector_id, id_token, meter_start_wh, started_at);
+CREATE UNIQUE INDEX transactions_orphan_key ON transactions
+    (charger_id, reported_id, meter_stop_wh, stopped_at);
+CREATE INDEX transactions_charger ON transactions (charger_id, created_at);
+CREATE INDEX transactions_status ON transactions (status, created_at);
+CREATE TABLE meter_samples (
+    id {id_pk},
+    transaction_id TEXT,
+    charger_id TEXT NOT NULL,
+    evse_id INTEGER NOT NULL,
+    connector_id INTEGER NOT NULL,
+    ts {ts} NOT NULL,
+    measurand TEXT NOT NULL,
+    value TEXT NOT NULL,
+    unit TEXT,
+    phase TEXT,
+    context TEXT,
+    location TEXT,
+    format TEXT
+);
+CREATE INDEX meter_samples_tx ON meter_samples (transaction_id, ts);
+CREATE INDEX meter_samples_charger ON meter_samples (charger_id, ts);
+CREATE TABLE raw_frames (
+    id {id_pk},
+    charger_id TEXT NOT NULL,
+    received_at {ts} NOT NULL,
+    action TEXT NOT NULL,
+    transaction_id TEXT,
+    raw TEXT NOT NULL
+);
+CREATE INDEX raw_frames_charger ON raw_frames (charger_id, received_at);
+CREATE TABLE review_flags (
+    id {id_pk},
+    kind TEXT NOT NULL,
+    charger_id TEXT,
+    transaction_id TEXT,
+    detail TEXT NOT NULL,
+    created_at {ts} NOT NULL
+);
+CREATE INDEX review_flags_tx ON review_flags (transaction_id);
+CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    secret_hash TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    label TEXT NOT NULL,
+    created_at {ts} NOT NULL
+);
+CREATE TABLE security_events (
+    id {id_pk},
+    charger_id TEXT,
+    kind TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    at {ts} NOT NULL,
+    recorded_at {ts} NOT NULL
+);
+CREATE INDEX security_events_charger ON security_events (charger_id, at);
+"""
+
+#: (version, SQL for every backend, or {backend: SQL}).
+MIGRATIONS: list[tuple[int, str | dict[str, str]]] = [
+    (1, _V1),
+]
+
+_BOOKKEEPING = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    applied_at {ts} NOT NULL
+)
+"""
+
+
+def _statements(db: Db, step: str | dict[str, str]) -> list[str]:
+    text = step if isinstance(step, str) else step[db.backend]
+    text = text.format(**db.ddl_types)
+    return [s.strip() for s in text.split(";") if s.strip()]
+
+
+def apply_migrations(db: Db) -> list[int]:
+    """Apply the missing steps, each in its own transaction; answer the versions applied now."""
+    db.begin_write()
+    try:
+        db.lock_schema()
+        db.run(_BOOKKEEPING.format(**db.ddl_types))
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    applied: list[int] = []
+    for version, step in MIGRATIONS:
+        db.begin_write()
+        try:
+            db.lock_schema()  # another process may be migrating: re-check under the lock
+            done = db.one("SELECT 1 FROM schema_migrations WHERE version = ?", (version,))
+            if done is None:
+                for statement in _statements(db, step):
+                    db.run(statement)
+                db.run(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                    (version, db.ts(datetime.now(UTC))),
+                )
+                applied.append(version)
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+    return applied
+
+
+def current_version(db: Db) -> int:
+    row = db.one("SELECT MAX(version) FROM schema_migrations")
+    return int(row[0]) if row and row[0] is not None else 0

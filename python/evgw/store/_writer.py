@@ -1,0 +1,236 @@
+"""The single writer thread: group commit with one SAVEPOINT per operation.
+
+Trio tasks enqueue an operation (a function of the connection) and sleep on a trio.Event. The
+writer thread takes everything queued (up to ``max_batch``), runs each operation in its own
+SAVEPOINT (a failing one is rolled back alone and its caller gets the exception), COMMITs once,
+then wakes every waiting task through its trio token. No polling anywhere.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import trio
+
+from evgw.metrics import STORE_BATCH_SIZE, STORE_COMMIT_SECONDS
+from evgw.store._db import DRIVER_ERRORS, Db, is_connection_lost
+from evgw.store._errors import StoreError, StoreUnavailable
+
+log = logging.getLogger("evgw.store")
+T = TypeVar("T")
+
+
+class _Op(Generic[T]):
+    __slots__ = ("abandoned", "error", "event", "fn", "result", "token")
+
+    def __init__(self, fn: Callable[[Db], T]) -> None:
+        self.fn = fn
+        self.event = trio.Event()
+        self.token = trio.lowlevel.current_trio_token()
+        self.result: T | None = None
+        self.error: BaseException | None = None
+        self.abandoned = False  # the caller was cancelled before we started it
+
+
+def _wrap(exc: Exception) -> Exception:
+    """Driver errors become StoreError (callers need not know the backend); ours pass through."""
+    if isinstance(exc, DRIVER_ERRORS):
+        err = StoreError(f"{type(exc).__name__}: {exc}")
+        err.__cause__ = exc
+        return err
+    return exc
+
+
+def _wake(events: list[trio.Event]) -> None:
+    for event in events:
+        event.set()
+
+
+class Writer:
+    """Owns one connection; ``submit`` from trio, everything else runs on its thread."""
+
+    def __init__(
+        self,
+        db: Db | None,
+        connect: Callable[[], Db],
+        *,
+        max_batch: int = 256,
+        lock: threading.Lock | None = None,
+    ) -> None:
+        self._db = db
+        self._connect = connect
+        self._max_batch = max_batch
+        self._lock = lock  # held around each batch when the connection is shared with readers
+        self._queue: collections.deque[_Op[Any]] = collections.deque()
+        self._cond = threading.Condition()
+        self._closing = False
+        self._dead: BaseException | None = None
+        self._thread = threading.Thread(target=self._main, name="evgw-store-writer", daemon=True)
+        self.commits = 0
+        self.writes = 0
+        self.last_batch_size = 0
+
+    # trio side ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive() and self._dead is None and not self._closing
+
+    @property
+    def queue_depth(self) -> int:
+        return len(self._queue)
+
+    async def submit(self, fn: Callable[[Db], T]) -> T:
+        """Run ``fn(db)`` in the next group commit; return once it is committed.
+
+        Cancelling the caller does not undo an operation the writer already started: it may
+        still commit. One not started yet is skipped.
+        """
+        op: _Op[T] = _Op(fn)
+        with self._cond:
+            self._check_open()
+            self._queue.append(op)
+            self._cond.notify()
+        try:
+            await op.event.wait()
+        except trio.Cancelled:
+            op.abandoned = True
+            raise
+        if op.error is not None:
+            raise op.error
+        return op.result  # type: ignore[return-value]
+
+    def _check_open(self) -> None:
+        if self._dead is not None:
+            raise StoreUnavailable("store writer thread has stopped") from self._dead
+        if self._closing:
+            raise StoreUnavailable("store is closed")
+        if not self._thread.is_alive():
+            raise StoreUnavailable("store writer thread is not running")
+
+    async def aclose(self) -> None:
+        """Commit what is queued, then stop the thread and close the connection."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        if self._thread.is_alive():
+            await trio.to_thread.run_sync(self._thread.join, abandon_on_cancel=True)
+
+    # writer thread -----------------------------------------------------------------------------
+    def _take(self) -> list[_Op[Any]]:
+        with self._cond:
+            while not self._queue and not self._closing:
+                self._cond.wait()
+            n = min(len(self._queue), self._max_batch)
+            return [self._queue.popleft() for _ in range(n)]
+
+    def _main(self) -> None:
+        try:
+            while True:
+                batch = self._take()
+                if not batch:
+                    break  # closing and drained
+                self._run_batch([op for op in batch if not op.abandoned])
+                self._release(batch)
+        except BaseException as exc:  # a bug in the writer itself: fail loudly, never hang
+            log.exception("store writer thread died")
+            self._dead = exc
+        finally:
+            self._fail_pending()
+            if self._db is not None:
+                with self._lock or contextlib.nullcontext():
+                    self._db.close()
+
+    def _fail_pending(self) -> None:
+        with self._cond:
+            self._closing = True
+            pending = list(self._queue)
+            self._queue.clear()
+        for op in pending:
+            op.error = StoreUnavailable("store writer thread has stopped")
+        self._release(pending)
+
+    def _run_batch(self, batch: list[_Op[Any]]) -> None:
+        if not batch:
+            return
+        started = time.perf_counter()
+        try:
+            db = self._ensure_db()
+            if self._lock is None:
+                ok = self._execute(db, batch)
+            else:
+                with self._lock:
+                    ok = self._execute(db, batch)
+        except DRIVER_ERRORS as exc:
+            self._fail_batch(batch, exc)
+            return
+        if ok:
+            self.commits += 1
+            self.writes += ok
+            self.last_batch_size = len(batch)
+            STORE_COMMIT_SECONDS.observe(time.perf_counter() - started)
+            STORE_BATCH_SIZE.observe(len(batch))
+
+    def _ensure_db(self) -> Db:
+        if self._db is None:
+            self._db = self._connect()
+        return self._db
+
+    def _execute(self, db: Db, batch: list[_Op[Any]]) -> int:
+        """Run the batch in one transaction; answer how many operations committed."""
+        db.begin_write()
+        try:
+            good = sum(self._run_one(db, op) for op in batch)
+            db.commit()
+        except BaseException:
+            with contextlib.suppress(*DRIVER_ERRORS):  # connection gone: _fail_batch drops it
+                db.rollback()
+            raise
+        return good
+
+    @staticmethod
+    def _run_one(db: Db, op: _Op[Any]) -> int:
+        db.run("SAVEPOINT op")
+        try:
+            op.result = op.fn(db)
+        except Exception as exc:
+            if is_connection_lost(db, exc):
+                raise
+            db.run("ROLLBACK TO SAVEPOINT op")
+            db.run("RELEASE SAVEPOINT op")
+            op.error = _wrap(exc)
+            return 0
+        db.run("RELEASE SAVEPOINT op")
+        return 1
+
+    def _fail_batch(self, batch: list[_Op[Any]], exc: Exception) -> None:
+        """The transaction failed as a whole (COMMIT, connection): nothing committed."""
+        log.warning("store group commit of %d operations failed: %s", len(batch), exc)
+        lost = self._db is None or is_connection_lost(self._db, exc)
+        for op in batch:
+            op.error = StoreUnavailable(f"database error, nothing committed: {exc}")
+            op.error.__cause__ = exc
+            op.result = None
+        if lost and self._db is not None:
+            try:
+                self._db.close()
+            finally:
+                self._db = None
+            time.sleep(0.05)  # don't spin against a database that is down
+
+    @staticmethod
+    def _release(batch: list[_Op[Any]]) -> None:
+        by_token: dict[trio.lowlevel.TrioToken, list[trio.Event]] = {}
+        for op in batch:
+            by_token.setdefault(op.token, []).append(op.event)
+        for token, events in by_token.items():
+            with contextlib.suppress(trio.RunFinishedError):  # caller's run over: nobody to wake
+                token.run_sync_soon(_wake, events)
