@@ -14,6 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q --no-deps -e examples/evgw-fleet-plugin
 	touch $@
 
 install: $(VENV)/.installed ## create .venv and install evgw with its dev tools
