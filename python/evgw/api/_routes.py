@@ -1,0 +1,39 @@
+"""The /api/v1 route table: method, path, handler and the least role allowed to call it."""
+
+from __future__ import annotations
+
+import attrs
+
+from evgw.domain import Role
+
+from . import _chargers, _ocpp, _tokens, _transactions
+from ._handler import Handler
+
+PREFIX = "/api/v1"
+
+
+@attrs.frozen
+class ApiRoute:
+    method: str
+    path: str  # below PREFIX
+    handler: Handler
+    role: Role
+
+
+VIEWER, OPERATOR, ADMIN = Role.VIEWER, Role.OPERATOR, Role.ADMIN
+
+API_ROUTES = (
+    ApiRoute("GET", "/chargers", _chargers.list_chargers, VIEWER),
+    ApiRoute("POST", "/chargers", _chargers.create_charger, ADMIN),
+    ApiRoute("GET", "/chargers/{id}", _chargers.get_charger, VIEWER),
+    ApiRoute("PATCH", "/chargers/{id}", _chargers.patch_charger, OPERATOR),
+    ApiRoute("DELETE", "/chargers/{id}", _chargers.delete_charger, ADMIN),
+    ApiRoute("POST", "/chargers/{id}/ocpp/{action}", _ocpp.call_action, OPERATOR),
+    ApiRoute("GET", "/tokens", _tokens.list_tokens, VIEWER),
+    ApiRoute("GET", "/tokens/{id}", _tokens.get_token, VIEWER),
+    ApiRoute("PUT", "/tokens/{id}", _tokens.put_token, OPERATOR),
+    ApiRoute("DELETE", "/tokens/{id}", _tokens.delete_token, OPERATOR),
+    ApiRoute("GET", "/transactions", _transactions.list_transactions, VIEWER),
+    ApiRoute("GET", "/transactions/{id}", _transactions.get_transaction, VIEWER),
+    ApiRoute("GET", "/flags", _transactions.list_flags, VIEWER),
+)
