@@ -15,7 +15,7 @@ from evgw.domain import Role
 from evgw.store import Store, open_store
 from starlette.routing import Route
 
-from tests.integration.test_api_support import RecordingCommander
+from tests.integration.test_api_support import PASSWORD, RecordingCommander, open_api
 
 
 @pytest.fixture
@@ -132,3 +132,19 @@ def test_request_schemas_come_from_the_validators() -> None:
     }
     assert "required" not in schemas["ChargerPatch"]
     assert schemas["TokenPut"]["properties"]["expires_at"]["format"] == "date-time"
+
+
+async def test_every_store_backend(store_url: str) -> None:
+    """A round trip on each backend of the shared `store_url` fixture (PostgreSQL in CI)."""
+    async with open_api(store_url) as api:
+        await api.register("CP1", password=PASSWORD, site_id="S1")
+        assert (
+            await api.request("PATCH", "chargers/CP1", json={"site_id": "S2"})
+        ).status_code == 200
+        body = (await api.request("GET", "chargers/CP1")).json()
+        assert (body["site_id"], body["has_password"]) == ("S2", True)
+        put = await api.request("PUT", "tokens/T1", json={"status": "Accepted"})
+        assert put.status_code == 201
+        assert (await api.request("GET", "tokens", role=Role.VIEWER)).json()["items"][0][
+            "id"
+        ] == "T1"
