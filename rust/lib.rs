@@ -1,0 +1,14 @@
+//! evgw's hot path: OCPP-J framing and schema validation (no I/O, no clock).
+//!
+//! The core compiles and tests without Python; the pyo3 layer lives in [`py`] behind the
+//! `python` cargo feature.
+
+pub mod codec;
+pub mod errors;
+pub mod frame;
+pub mod json;
+pub mod schema;
+pub mod version;
+
+#[cfg(feature = "python")]
+mod py;
