@@ -9,7 +9,7 @@ import trio
 
 from evgw.billing._authorization import Authorizer
 from evgw.config import Config
-from evgw.gateway import Gateway
+from evgw.gateway._server import Gateway
 from evgw.ocpp._router import Router
 from evgw.ocpp._services import Services
 from evgw.ocpp._spool import Spool

@@ -1,4 +1,7 @@
-"""The OCPP gateway: WebSocket endpoint, connections, command dispatch to chargers."""
+"""The OCPP gateway: WebSocket endpoint, connections, command dispatch to chargers.
+
+The server itself is `evgw.gateway._server.Gateway` (imports the Rust codec); this package
+exports only the command contract, so the API and the CLI import without the extension."""
 
 from evgw.gateway._commands import (
     CallErrorReply as CallErrorReply,
@@ -11,7 +14,6 @@ from evgw.gateway._commands import (
     PayloadInvalid as PayloadInvalid,
     UnknownAction as UnknownAction,
 )
-from evgw.gateway._server import Gateway as Gateway
 
 __all__ = [
     "CallErrorReply",
@@ -20,7 +22,6 @@ __all__ = [
     "CommandError",
     "Commander",
     "ConnectionInfo",
-    "Gateway",
     "InvalidReply",
     "PayloadInvalid",
     "UnknownAction",
