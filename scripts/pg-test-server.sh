@@ -3,8 +3,10 @@
 #
 # Debian 12, run as root. Idempotent: running it again leaves a running server alone.
 # Listens on 127.0.0.1 only; local TCP connections are trusted (test machines only!).
-# Prints the URL to export as EVGW_TEST_PG_URL.
+# Prints `export EVGW_TEST_PG_URL=...` on stdout and everything else on stderr, so
+# `eval "$(scripts/pg-test-server.sh --export)"` works (the flag is accepted and implied).
 set -euo pipefail
+exec 3>&1 1>&2  # stdout carries only the export line
 
 PORT="${PGPORT:-5432}"
 
@@ -41,18 +43,25 @@ if ! grep -qF "${MARK}" "${HBA}"; then
     chown postgres:postgres "${HBA}"
 fi
 mkdir -p "${CONF_DIR}/conf.d"
-cat >"${CONF_DIR}/conf.d/evgw-test.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = ${PORT}
-max_connections = 200
-CONF
+CONF="${CONF_DIR}/conf.d/evgw-test.conf"
+printf "listen_addresses = '127.0.0.1'\nport = %s\nmax_connections = 200\n" "${PORT}" >"${CONF}.new"
+RESTART=0
+if ! cmp -s "${CONF}.new" "${CONF}"; then
+    mv "${CONF}.new" "${CONF}"
+    RESTART=1  # listen_addresses/port/max_connections need a restart, not a reload
+else
+    rm -f "${CONF}.new"
+fi
 chown -R postgres:postgres "${CONF_DIR}/conf.d"
 
+# The server must not inherit fd 3 (our stdout), or `$(...)` would wait for it forever.
 STATUS="$(pg_lsclusters -h | awk -v v="${VERSION}" -v c="${CLUSTER}" '$1==v && $2==c {print $4}')"
-if [[ "${STATUS}" == online* ]]; then
-    pg_ctlcluster "${VERSION}" "${CLUSTER}" reload
+if [[ "${STATUS}" != online* ]]; then
+    pg_ctlcluster "${VERSION}" "${CLUSTER}" start 3>&-
+elif [[ "${RESTART}" == 1 ]]; then
+    pg_ctlcluster "${VERSION}" "${CLUSTER}" restart 3>&-
 else
-    pg_ctlcluster "${VERSION}" "${CLUSTER}" start
+    pg_ctlcluster "${VERSION}" "${CLUSTER}" reload 3>&-
 fi
 
 for _ in $(seq 1 30); do
@@ -61,8 +70,8 @@ for _ in $(seq 1 30); do
     fi
     sleep 0.5
 done
-su postgres -c "pg_isready -h 127.0.0.1 -p ${PORT}" >&2
+su postgres -c "pg_isready -h 127.0.0.1 -p ${PORT}"
 
 URL="postgresql://postgres@127.0.0.1:${PORT}/postgres"
-echo "PostgreSQL ${VERSION} is running. Export:" >&2
-echo "export EVGW_TEST_PG_URL=${URL}"
+echo "PostgreSQL ${VERSION} is running on 127.0.0.1:${PORT}. Export:"
+echo "export EVGW_TEST_PG_URL=${URL}" >&3
