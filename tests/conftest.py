@@ -1,2 +1,2 @@
 # Keep this file tiny: put fixtures in their own module and list it here.
-pytest_plugins = ["store_fixtures"]
+pytest_plugins = ["tests.store_fixtures"]

@@ -18,7 +18,6 @@ from urllib.parse import quote
 import psycopg
 import pytest
 import trio
-
 from evgw.store import Store, open_store
 
 PG_ENV = "EVGW_TEST_PG_URL"

@@ -133,6 +133,7 @@ class Writer:
             return [self._queue.popleft() for _ in range(n)]
 
     def _main(self) -> None:
+        batch: list[_Op[Any]] = []
         try:
             while True:
                 batch = self._take()
@@ -140,9 +141,13 @@ class Writer:
                     break  # closing and drained
                 self._run_batch([op for op in batch if not op.abandoned])
                 self._release(batch)
+                batch = []
         except BaseException as exc:  # a bug in the writer itself: fail loudly, never hang
             log.exception("store writer thread died")
             self._dead = exc
+            for op in batch:
+                op.error = StoreUnavailable("store writer thread died; nothing committed")
+            self._release(batch)
         finally:
             self._fail_pending()
             if self._db is not None:
