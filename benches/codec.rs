@@ -29,6 +29,9 @@ fn decode(c: &mut Criterion) {
     g.bench_function("parse_only", |b| {
         b.iter(|| json::parse(black_box(frame)).is_ok())
     });
+    g.bench_function("serde_json_value", |b| {
+        b.iter(|| serde_json::from_str::<serde_json::Value>(black_box(frame)).is_ok())
+    });
     g.bench_function("invalid_enum", |b| {
         let bad = frame.replacen("Sample.Periodic", "Sample.Sometimes", 1);
         b.iter(|| codec.decode(black_box(&bad), None).is_err());

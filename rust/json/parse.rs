@@ -1,6 +1,7 @@
 //! A recursive-descent JSON parser over UTF-8 text (RFC 8259), with a nesting limit.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 
 use super::value::{Member, Str, Value};
@@ -58,7 +59,20 @@ pub struct Parser<'a> {
     src: &'a str,
     pos: usize,
     depth: u32,
+    /// Members / items of the open containers; each container takes its own off the top
+    /// when it closes, in one exact-size allocation.
+    members: Vec<Member<'a>>,
+    items: Vec<Value<'a>>,
+    /// Why the last `Fail` happened. Internal results carry a zero-sized `Fail` so values
+    /// move as plain words (a `ParseError` in every `Result` made them move byte-wise).
+    failure: Cell<ParseError>,
 }
+
+/// Internal failure marker; details are in `Parser::failure`.
+#[derive(Clone, Copy, Debug)]
+struct Fail;
+
+type R<T> = Result<T, Fail>;
 
 impl<'a> Parser<'a> {
     pub fn new(src: &'a str) -> Self {
@@ -66,6 +80,12 @@ impl<'a> Parser<'a> {
             src,
             pos: 0,
             depth: 0,
+            members: Vec::new(),
+            items: Vec::new(),
+            failure: Cell::new(ParseError {
+                reason: ParseReason::UnexpectedEnd,
+                offset: 0,
+            }),
         }
     }
 
@@ -75,11 +95,16 @@ impl<'a> Parser<'a> {
 
     #[cold]
     #[inline(never)]
-    fn err<T>(&self, reason: ParseReason) -> Result<T, ParseError> {
-        Err(ParseError {
+    fn err<T>(&self, reason: ParseReason) -> R<T> {
+        self.failure.set(ParseError {
             reason,
             offset: self.pos,
-        })
+        });
+        Err(Fail)
+    }
+
+    fn public<T>(&self, r: R<T>) -> Result<T, ParseError> {
+        r.map_err(|Fail| self.failure.get())
     }
 
     fn bytes(&self) -> &'a [u8] {
@@ -103,7 +128,7 @@ impl<'a> Parser<'a> {
 
     /// Consumes `byte` after optional whitespace.
     #[inline]
-    pub fn expect(&mut self, byte: u8) -> Result<(), ParseError> {
+    fn expect_(&mut self, byte: u8) -> R<()> {
         match self.peek() {
             Some(b) if b == byte => {
                 self.pos += 1;
@@ -116,7 +141,7 @@ impl<'a> Parser<'a> {
 
     /// After an array element: `Ok(true)` on `,`, `Ok(false)` on `]` (both consumed).
     #[inline]
-    pub fn array_next(&mut self) -> Result<bool, ParseError> {
+    fn array_next_(&mut self) -> R<bool> {
         match self.peek() {
             Some(b',') => {
                 self.pos += 1;
@@ -132,15 +157,49 @@ impl<'a> Parser<'a> {
     }
 
     /// Only whitespace may follow.
-    pub fn finish(&mut self) -> Result<(), ParseError> {
+    fn finish_(&mut self) -> R<()> {
         match self.peek() {
             None => Ok(()),
             Some(_) => self.err(ParseReason::TrailingData),
         }
     }
 
+    /// Consumes `byte` after optional whitespace.
+    pub fn expect(&mut self, byte: u8) -> Result<(), ParseError> {
+        let r = self.expect_(byte);
+        self.public(r)
+    }
+
+    /// After an array element: `Ok(true)` on `,`, `Ok(false)` on `]` (both consumed).
+    pub fn array_next(&mut self) -> Result<bool, ParseError> {
+        let r = self.array_next_();
+        self.public(r)
+    }
+
+    /// Only whitespace may follow.
+    pub fn finish(&mut self) -> Result<(), ParseError> {
+        let r = self.finish_();
+        self.public(r)
+    }
+
     /// Parses one value.
     pub fn value(&mut self) -> Result<Value<'a>, ParseError> {
+        let r = self.value_();
+        self.public(r)
+    }
+
+    /// A container element: strings and numbers inline, containers by recursion.
+    #[inline(always)]
+    fn element(&mut self) -> R<Value<'a>> {
+        match self.peek() {
+            Some(b'"') => Ok(Value::Str(self.string()?)),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => self.value_(),
+        }
+    }
+
+    /// Parses one value (internal).
+    fn value_(&mut self) -> R<Value<'a>> {
         match self.peek() {
             Some(b'"') => Ok(Value::Str(self.string()?)),
             Some(b'{') => self.object(),
@@ -154,7 +213,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn literal(&mut self, word: &str, v: Value<'a>) -> Result<Value<'a>, ParseError> {
+    fn literal(&mut self, word: &str, v: Value<'a>) -> R<Value<'a>> {
         if self.src.as_bytes()[self.pos..].starts_with(word.as_bytes()) {
             self.pos += word.len();
             Ok(v)
@@ -163,7 +222,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn enter(&mut self) -> Result<(), ParseError> {
+    fn enter(&mut self) -> R<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return self.err(ParseReason::TooDeep);
@@ -172,26 +231,27 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn array(&mut self) -> Result<Value<'a>, ParseError> {
+    fn array(&mut self) -> R<Value<'a>> {
         self.enter()?;
-        let mut items = Vec::new();
+        let start = self.items.len();
         if self.peek() == Some(b']') {
             self.pos += 1;
         } else {
             loop {
-                items.push(self.value()?);
-                if !self.array_next()? {
+                let v = self.element()?;
+                self.items.push(v);
+                if !self.array_next_()? {
                     break;
                 }
             }
         }
         self.depth -= 1;
-        Ok(Value::Array(items))
+        Ok(Value::Array(self.items.drain(start..).collect()))
     }
 
-    fn object(&mut self) -> Result<Value<'a>, ParseError> {
+    fn object(&mut self) -> R<Value<'a>> {
         self.enter()?;
-        let mut members = Vec::new();
+        let start = self.members.len();
         if self.peek() == Some(b'}') {
             self.pos += 1;
         } else {
@@ -200,9 +260,9 @@ impl<'a> Parser<'a> {
                     return self.err_here_or_end();
                 }
                 let key = self.string()?;
-                self.expect(b':')?;
-                let value = self.value()?;
-                members.push(Member { key, value });
+                self.expect_(b':')?;
+                let value = self.element()?;
+                self.members.push(Member { key, value });
                 match self.peek() {
                     Some(b',') => self.pos += 1,
                     Some(b'}') => {
@@ -214,10 +274,10 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
-        Ok(Value::Object(members))
+        Ok(Value::Object(self.members.drain(start..).collect()))
     }
 
-    fn err_here_or_end<T>(&self) -> Result<T, ParseError> {
+    fn err_here_or_end<T>(&self) -> R<T> {
         if self.pos >= self.src.len() {
             self.err(ParseReason::UnexpectedEnd)
         } else {
@@ -226,10 +286,12 @@ impl<'a> Parser<'a> {
     }
 
     /// Parses a string at the opening quote; borrows when it has no escapes.
-    pub fn string(&mut self) -> Result<Str<'a>, ParseError> {
+    #[inline(always)]
+    fn string(&mut self) -> R<Str<'a>> {
         let b = self.bytes();
         self.pos += 1;
         let start = self.pos;
+        self.skip_plain();
         while self.pos < b.len() {
             match b[self.pos] {
                 b'"' => {
@@ -245,8 +307,30 @@ impl<'a> Parser<'a> {
         self.err(ParseReason::UnexpectedEnd)
     }
 
+    /// Skips 8 bytes at a time while none is `"`, `\\` or a control character.
+    #[inline]
+    fn skip_plain(&mut self) {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        let b = self.bytes();
+        while let Some(chunk) = b.get(self.pos..self.pos + 8) {
+            let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+            let quote = w ^ (ONES * u64::from(b'"'));
+            let slash = w ^ (ONES * u64::from(b'\\'));
+            let hits = (quote.wrapping_sub(ONES) & !quote)
+                | (slash.wrapping_sub(ONES) & !slash)
+                | (w.wrapping_sub(ONES * 0x20) & !w);
+            let hits = hits & HIGH;
+            if hits != 0 {
+                self.pos += (hits.trailing_zeros() / 8) as usize;
+                return;
+            }
+            self.pos += 8;
+        }
+    }
+
     #[inline(never)]
-    fn string_escaped(&mut self, start: usize) -> Result<Str<'a>, ParseError> {
+    fn string_escaped(&mut self, start: usize) -> R<Str<'a>> {
         let b = self.bytes();
         let mut out = String::with_capacity(self.pos - start + 16);
         let mut run = start;
@@ -274,7 +358,7 @@ impl<'a> Parser<'a> {
     }
 
     /// After the backslash: one escape sequence into `out`.
-    fn escape(&mut self, out: &mut String) -> Result<(), ParseError> {
+    fn escape(&mut self, out: &mut String) -> R<()> {
         let Some(&c) = self.bytes().get(self.pos) else {
             return self.err(ParseReason::UnexpectedEnd);
         };
@@ -295,7 +379,7 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn unicode_escape(&mut self) -> Result<char, ParseError> {
+    fn unicode_escape(&mut self) -> R<char> {
         let hi = self.hex4()?;
         if !(0xD800..0xE000).contains(&hi) {
             return char::from_u32(hi).map_or_else(|| self.err(ParseReason::BadEscape), Ok);
@@ -312,7 +396,7 @@ impl<'a> Parser<'a> {
         char::from_u32(code).map_or_else(|| self.err(ParseReason::BadEscape), Ok)
     }
 
-    fn hex4(&mut self) -> Result<u32, ParseError> {
+    fn hex4(&mut self) -> R<u32> {
         let Some(digits) = self.bytes().get(self.pos..self.pos + 4) else {
             return self.err(ParseReason::UnexpectedEnd);
         };
@@ -339,7 +423,7 @@ impl<'a> Parser<'a> {
         self.pos - start
     }
 
-    fn number(&mut self) -> Result<Value<'a>, ParseError> {
+    fn number(&mut self) -> R<Value<'a>> {
         let b = self.bytes();
         let start = self.pos;
         if b[self.pos] == b'-' {

@@ -74,11 +74,33 @@ impl ObjectNode {
         let n = self.props.len();
         for step in 0..n {
             let i = (*hint + step) % n;
-            if &*self.props[i].name == key {
+            if same(&self.props[i].name, key) {
                 *hint = i + 1;
                 return Some(i);
             }
         }
         None
     }
+}
+
+/// String equality without a `memcmp` call: names here are short, and most candidates differ
+/// in length or in their first eight bytes.
+#[inline]
+pub fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut ca = a.chunks_exact(8);
+    let mut cb = b.chunks_exact(8);
+    for (x, y) in ca.by_ref().zip(cb.by_ref()) {
+        let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("chunks of 8"));
+        if word(x) != word(y) {
+            return false;
+        }
+    }
+    ca.remainder()
+        .iter()
+        .zip(cb.remainder())
+        .all(|(x, y)| x == y)
 }

@@ -2,7 +2,7 @@
 
 use super::compile::{count, get, Builder, CompileError, Doc};
 use super::format;
-use super::node::{Format, StringNode};
+use super::node::{same, Format, StringNode};
 use super::validate::Validator;
 use crate::errors::ErrorKind;
 use crate::json::{Member, Str, Value};
@@ -52,7 +52,7 @@ pub(crate) fn validate(v: &mut Validator<'_>, s: &StringNode, text: &mut Str<'_>
     if let Some(values) = &s.enumeration {
         match values
             .iter()
-            .find(|(allowed, _)| **allowed == *text.as_str())
+            .find(|(allowed, _)| same(allowed, text.as_str()))
         {
             Some((_, atom)) => text.atom = *atom,
             None => not_in_enum(v, values),
