@@ -1,0 +1,78 @@
+"""Long-running charger actions: the firmware status walk and the diagnostics upload.
+
+Uploads go only to loopback: an http(s) URL on 127.0.0.1/localhost gets a POST of the file;
+any other location is written under the run's output directory instead (never sent anywhere).
+"""
+
+from __future__ import annotations
+
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import trio
+
+from evgw.testing.fleet._protocol import Control, Outgoing
+
+STEP_S = 1.0  # real seconds between firmware/diagnostics status steps
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _status(action: str, status: str) -> Outgoing:
+    return Outgoing(action, lambda: {"status": status})
+
+
+async def walk_firmware(ctl: Control, location: str, retrieve_date: str) -> None:
+    """Downloading -> Downloaded -> Installing -> reboot -> Installed (after the new boot)."""
+    when = datetime.fromisoformat(retrieve_date.replace("Z", "+00:00"))
+    wait = (when - ctl.clock.datetime_at(ctl.now())).total_seconds()
+    await trio.sleep(min(max(0.0, ctl.clock.wall(wait)), 60.0))
+    action = "FirmwareStatusNotification"
+    for status in ("Downloading", "Downloaded", "Installing"):
+        ctl.enqueue(_status(action, status))
+        await trio.sleep(STEP_S)
+    ctl.firmware_version = _next_version(ctl.firmware_version, location)
+    ctl.after_boot(_status(action, "Installed"))
+    ctl.request_reboot(True)
+
+
+def _next_version(current: str, location: str) -> str:
+    name = Path(urlsplit(location).path).name
+    return name or f"{current}+1"
+
+
+async def upload_diagnostics(ctl: Control, location: str, name: str) -> None:
+    action = "DiagnosticsStatusNotification"
+    ctl.enqueue(_status(action, "Uploading"))
+    body = _diagnostics_text(ctl).encode()
+    try:
+        with trio.fail_after(10):
+            await _upload(ctl.output_dir, location, name, body)
+    except (OSError, trio.TooSlowError):
+        ctl.enqueue(_status(action, "UploadFailed"))
+        return
+    ctl.enqueue(_status(action, "Uploaded"))
+
+
+async def _upload(out_dir: Path, location: str, name: str, body: bytes) -> None:
+    url = urlsplit(location)
+    if url.scheme in ("http", "https") and url.hostname in LOOPBACK:
+        target = location.rstrip("/") + "/" + name
+        request = urllib.request.Request(target, data=body, method="POST")
+        await trio.to_thread.run_sync(lambda: urllib.request.urlopen(request, timeout=5).close())
+        return
+    if url.scheme in ("http", "https"):
+        raise OSError(f"refusing to upload to a non-loopback host {url.hostname!r}")
+    folder = out_dir / "diagnostics"
+    await trio.Path(folder).mkdir(parents=True, exist_ok=True)
+    await trio.Path(folder / name).write_bytes(body)
+
+
+def _diagnostics_text(ctl: Control) -> str:
+    lines = [f"charger {ctl.identity.serial} firmware {ctl.firmware_version}"]
+    lines += [
+        f"connector {c.id}: {c.status} {c.error_code} register={c.register_wh:.0f}Wh"
+        for c in ctl.model.connectors.values()
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,70 @@
+"""The seam between a simulated charger and one OCPP version (1.6J now; 2.0.1 plugs in here)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import attrs
+
+from evgw.testing.fleet._clock import SimClock
+from evgw.testing.fleet._events import Event
+from evgw.testing.fleet._model import ChargerModel
+
+Payload = dict[str, Any]
+
+
+@attrs.define
+class Outgoing:
+    """A charger-initiated CALL; the payload is built when it is sent (ids known by then)."""
+
+    action: str
+    build: Callable[[], Payload]
+    transactional: bool = False
+    on_reply: Callable[[Payload], None] | None = None
+    attempts: int = 0
+
+
+class CallRefused(Exception):
+    def __init__(self, code: str, description: str = "") -> None:
+        super().__init__(f"{code}: {description}")
+        self.code = code
+        self.description = description
+
+
+@attrs.frozen
+class Identity:
+    vendor: str = "evgw-sim"
+    model: str = "SimCharger"
+    serial: str = "0"
+
+
+class Control(Protocol):
+    """What a protocol module may do to the charger it serves."""
+
+    model: ChargerModel
+    clock: SimClock
+    identity: Identity
+    firmware_version: str
+    skew_s: float
+    output_dir: Path
+
+    def now(self) -> float: ...
+    def enqueue(self, message: Outgoing) -> None: ...
+    def spawn(self, fn: Callable[[], Any]) -> None: ...
+    def request_reboot(self, hard: bool) -> None: ...
+    def after_boot(self, message: Outgoing) -> None: ...
+    def remote_start(self, connector_id: int, id_tag: str) -> bool: ...
+    def set_heartbeat_interval(self, seconds: float) -> None: ...
+
+
+class OcppProtocol(Protocol):
+    subprotocol: str
+
+    def boot(self, ctl: Control) -> Outgoing: ...
+    def heartbeat(self, ctl: Control) -> Outgoing: ...
+    def authorize(self, ctl: Control, id_tag: str) -> Outgoing: ...
+    def from_event(self, ctl: Control, event: Event) -> Outgoing | None: ...
+    def meter_frame(self, ctl: Control, connector_id: int, tx_id: int | None) -> Outgoing: ...
+    def handle(self, ctl: Control, action: str, payload: Payload) -> Payload: ...

@@ -1,0 +1,229 @@
+"""A simulated charger's connection: connect (Basic auth, optional TLS), boot, report status,
+send the outbox in order (one CALL outstanding), heartbeat, and flood in throughput runs."""
+
+from __future__ import annotations
+
+import base64
+from typing import TYPE_CHECKING
+
+import trio
+from trio_websocket import (
+    ConnectionClosed,
+    ConnectionRejected,
+    ConnectionTimeout,
+    DisconnectionTimeout,
+    HandshakeError,
+    open_websocket_url,
+)
+
+from evgw.testing.fleet._events import StatusChanged
+from evgw.testing.fleet._link import CallTimeout, Link
+from evgw.testing.fleet._protocol import CallRefused, Outgoing
+
+if TYPE_CHECKING:
+    from evgw.testing.fleet._sim import SimCharger
+
+LOST = (
+    OSError,
+    ConnectionClosed,
+    HandshakeError,
+    ConnectionTimeout,
+    DisconnectionTimeout,
+    trio.BrokenResourceError,
+    trio.ClosedResourceError,
+    CallTimeout,
+)
+MAX_ATTEMPTS = 3
+BACKOFF_MAX_S = 30.0
+
+
+class Rebooting(Exception):
+    pass
+
+
+class LinkClosed(Exception):
+    pass
+
+
+def _is_lost(exc: BaseException) -> bool:
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_is_lost(e) for e in exc.exceptions)
+    return isinstance(exc, (*LOST, LinkClosed))
+
+
+def _is_reboot(exc: BaseException) -> bool:
+    if isinstance(exc, BaseExceptionGroup):
+        return any(_is_reboot(e) for e in exc.exceptions)
+    return isinstance(exc, Rebooting)
+
+
+async def session_loop(charger: SimCharger) -> None:
+    backoff = 1.0
+    stop = charger.env.stop
+    while not stop.is_set():
+        delay = await _one_session(charger, backoff)
+        backoff = min(BACKOFF_MAX_S, backoff * 2) if delay == backoff else 1.0
+        with trio.move_on_after(delay):
+            await stop.wait()
+
+
+async def _one_session(charger: SimCharger, backoff: float) -> float:
+    """Run one connection; return how long to wait before the next attempt."""
+    rec = charger.env.recorder
+    try:
+        with charger.new_session_scope():
+            await run_session(charger)
+    except ConnectionRejected as exc:
+        rec.note(f"refused:{exc.status_code}")
+        return backoff * charger.rng.uniform(0.5, 1.5)
+    except BaseException as exc:
+        if _is_reboot(exc):
+            rec.note("reboots")
+            return charger.env.reboot_s
+        if not _is_lost(exc):
+            raise
+        rec.note("connection_lost")
+        return backoff * charger.rng.uniform(0.5, 1.5)
+    finally:
+        charger.link = None
+    offline = charger.offline_until - trio.current_time()
+    return max(offline, 0.2) if not charger.env.stop.is_set() else 0.0
+
+
+def _headers(charger: SimCharger) -> list[tuple[bytes, bytes]]:
+    password = charger.spec.password
+    if password is None:
+        return []
+    token = base64.b64encode(f"{charger.spec.charger_id}:{password}".encode()).decode()
+    return [(b"authorization", f"Basic {token}".encode())]
+
+
+async def run_session(charger: SimCharger) -> None:
+    env = charger.env
+    url = f"{env.url}/{charger.spec.charger_id}"
+    async with open_websocket_url(
+        url,
+        env.ssl_context,
+        subprotocols=[env.protocol.subprotocol],
+        extra_headers=_headers(charger),
+        connect_timeout=env.connect_timeout_s,
+        disconnect_timeout=2,
+    ) as ws:
+        env.recorder.mark("connected")
+        link = Link(
+            ws, env.recorder, lambda a, p: env.protocol.handle(charger, a, p), env.call_timeout_s
+        )
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_read, link)
+            await _boot(charger, link)
+            charger.link = link
+            nursery.start_soon(_heartbeats, charger, link)
+            if env.pacer is not None:
+                nursery.start_soon(_flood, charger, link)
+            await _send_loop(charger, link)
+
+
+async def _read(link: Link) -> None:
+    await link.run()
+    raise LinkClosed
+
+
+async def _boot(charger: SimCharger, link: Link) -> None:
+    proto, rec = charger.env.protocol, charger.env.recorder
+    while True:
+        reply = await link.call("BootNotification", proto.boot(charger).build())
+        if reply.get("status") == "Accepted":
+            break
+        rec.note(f"boot_{reply.get('status', '?').lower()}")
+        await trio.sleep(max(1.0, float(reply.get("interval") or 10)))
+    rec.mark("booted")
+    if charger.env.heartbeat_s is None and reply.get("interval"):
+        charger.set_heartbeat_interval(float(reply["interval"]))
+    _keep_transactional(charger)
+    now = charger.now()
+    for event in [StatusChanged(0, "Available", "NoError", now), *charger.model.statuses(now)]:
+        message = proto.from_event(charger, event)
+        if message is not None:
+            await link.call(message.action, message.build())
+    rec.mark("ready")
+    charger.outbox.extendleft(reversed(charger.boot_extras))
+    charger.boot_extras.clear()
+
+
+def _keep_transactional(charger: SimCharger) -> None:
+    """After an outage, only transaction messages are replayed; the rest is stale."""
+    kept = [m for m in charger.outbox if m.transactional]
+    charger.env.recorder.note("replayed", len(kept))
+    charger.outbox.clear()
+    charger.outbox.extend(kept)
+
+
+async def _send_loop(charger: SimCharger, link: Link) -> None:
+    from evgw.testing.fleet._sim import REBOOT  # noqa: PLC0415
+
+    while True:
+        if not charger.outbox:
+            await charger.wait_outbox()
+            continue
+        message = charger.outbox[0]
+        if message is REBOOT:
+            charger.outbox.popleft()
+            raise Rebooting
+        await _send_one(charger, link, message)
+
+
+async def _send_one(charger: SimCharger, link: Link, message: Outgoing) -> None:
+    payload = message.build()
+    try:
+        reply = await link.call(message.action, payload)
+    except (CallRefused, CallTimeout):
+        message.attempts += 1
+        if not message.transactional or message.attempts >= MAX_ATTEMPTS:
+            charger.outbox.popleft()
+        return
+    charger.outbox.popleft()
+    if message.on_reply is not None:
+        message.on_reply(reply)
+        charger.pump()
+    share = charger.env.faults.duplicate_share
+    if message.transactional and share and charger.rng.random() < share:
+        charger.env.recorder.note("duplicates")
+        await link.call(message.action, payload)
+
+
+async def _heartbeats(charger: SimCharger, link: Link) -> None:
+    proto = charger.env.protocol
+    while True:
+        await trio.sleep(charger.heartbeat_s * charger.rng.uniform(0.9, 1.1))
+        charger.enqueue(proto.heartbeat(charger))
+
+
+async def _flood(charger: SimCharger, link: Link) -> None:
+    """Throughput runs: MeterValues of a running transaction at the pacer's rate."""
+    pacer, proto = charger.env.pacer, charger.env.protocol
+    assert pacer is not None
+    tx_id = await _flood_transaction(charger)
+    next_t = trio.current_time()
+    while True:
+        rate = pacer.per_charger_rate
+        if rate <= 0:
+            await trio.sleep(0.2)
+            next_t = trio.current_time()
+            continue
+        next_t = max(next_t + 1.0 / rate, trio.current_time() - 1.0)
+        await trio.sleep_until(next_t)
+        message = proto.meter_frame(charger, 1, tx_id)
+        try:
+            await link.call(message.action, message.build())
+        except CallRefused:
+            continue
+
+
+async def _flood_transaction(charger: SimCharger) -> int | None:
+    conn = charger.model.connectors[1]
+    if conn.tx is None:
+        charger.remote_start(1, charger.model.id_tags[0])
+    with trio.move_on_after(charger.env.call_timeout_s):
+        while conn.tx is not None and conn.tx.csms_id is None:  # noqa: ASYNC110  (set by a reply)
+            await trio.sleep(0.05)
+    return conn.tx.csms_id if conn.tx is not None else None

@@ -1,0 +1,192 @@
+"""Answers to CSMS-initiated OCPP 1.6 CALLs, with the side effects a real charger has."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from evgw.testing.fleet._actions import upload_diagnostics, walk_firmware
+from evgw.testing.fleet._profiles import TX
+from evgw.testing.fleet._protocol import CallRefused, Control, Outgoing, Payload
+from evgw.testing.fleet._v16_profiles import profile_from_16
+
+if TYPE_CHECKING:
+    from evgw.testing.fleet._v16 import Ocpp16
+
+Command = Callable[["Ocpp16", Control, Payload], Payload]
+CONFIG_KEYS = {
+    "HeartbeatInterval",
+    "MeterValueSampleInterval",
+    "ConnectionTimeOut",
+    "MeterValuesSampledData",
+    "NumberOfConnectors",
+}
+
+
+def reset(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
+    ctl.request_reboot(p["type"] == "Hard")
+    return {"status": "Accepted"}
+
+
+def unlock_connector(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
+    cid = p["connectorId"]
+    if cid not in ctl.model.connectors:
+        return {"status": "NotSupported"}
+    ctl.model.stop_tx(cid, "UnlockCommand", ctl.now())
+    return {"status": "Unlocked"}
+
+
+def change_availability(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
+    cid = p["connectorId"]
+    if cid != 0 and cid not in ctl.model.connectors:
+        return {"status": "Rejected"}
+    return {"status": ctl.model.set_availability(cid, p["type"] == "Operative", ctl.now())}
+
+
+def trigger_message(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
+    what, cid = p["requestedMessage"], p.get("connectorId")
+    now, model = ctl.now(), ctl.model
+    if what == "BootNotification":
+        ctl.enqueue(proto.boot(ctl))
+    elif what == "Heartbeat":
+        ctl.enqueue(proto.heartbeat(ctl))
+    elif what == "StatusNotification":
+        for ev in model.statuses(now):
+            if cid in (None, ev.connector_id):
+                ctl.enqueue(proto._status(ctl, ev))
+    elif what == "MeterValues":
+        for conn in model.connectors.values():
+            if cid in (None, conn.id):
+                ctl.enqueue(proto._meter(ctl, model.sample(conn, now)))
+    elif what in ("FirmwareStatusNotification", "DiagnosticsStatusNotification"):
+        ctl.enqueue(Outgoing(what, lambda: {"status": "Idle"}))
+    else:
+        return {"status": "NotImplemented"}
+    return {"status": "Accepted"}
+
+
+def update_firmware(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
+    ctl.spawn(lambda: walk_firmware(ctl, p["location"], p["retrieveDate"]))
+    return {}
+
+
+def get_diagnostics(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
+    name = f"diagnostics-{ctl.identity.serial}-{int(ctl.now())}.log"
+    ctl.spawn(lambda: upload_diagnostics(ctl, p["location"], name))
+    return {"fileName": name}
+
+
+def remote_start(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
+    cid = p.get("connectorId") or next(
+        (c.id for c in ctl.model.connectors.values() if c.tx is None and not c.faulted), 0
+    )
+    if not cid or not ctl.remote_start(cid, p["idTag"]):
+        return {"status": "Rejected"}
+    if "chargingProfile" in p:
+        _install(ctl, cid, p["chargingProfile"])
+    return {"status": "Accepted"}
+
+
+def remote_stop(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
+    tx = ctl.model.active_tx(p["transactionId"])
+    if tx is None:
+        return {"status": "Rejected"}
+    ctl.model.stop_tx(tx.connector_id, "Remote", ctl.now())
+    return {"status": "Accepted"}
+
+
+def set_charging_profile(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
+    cid, raw = p["connectorId"], p["csChargingProfiles"]
+    conn = ctl.model.connectors.get(cid)
+    if cid != 0 and conn is None:
+        return {"status": "Rejected"}
+    if raw["chargingProfilePurpose"] == TX and (conn is None or conn.tx is None):
+        return {"status": "Rejected"}  # 1.6: a TxProfile needs a running transaction
+    try:
+        _install(ctl, cid, raw)
+    except (ValueError, KeyError):
+        return {"status": "Rejected"}
+    return {"status": "Accepted"}
+
+
+def _install(ctl: Control, cid: int, raw: Payload) -> None:
+    ctl.model.profiles.install(cid, profile_from_16(raw, ctl.clock))
+    ctl.model.refresh_limits(ctl.now())
+
+
+def clear_charging_profile(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
+    removed = ctl.model.profiles.clear(
+        profile_id=p.get("id"),
+        connector_id=p.get("connectorId"),
+        purpose=p.get("chargingProfilePurpose"),
+        stack_level=p.get("stackLevel"),
+    )
+    ctl.model.refresh_limits(ctl.now())
+    return {"status": "Accepted" if removed else "Unknown"}
+
+
+def get_composite_schedule(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
+    conn = ctl.model.connectors.get(p["connectorId"])
+    if conn is None:
+        return {"status": "Rejected"}
+    limit = conn.applied_a if conn.applied_a is not None else conn.max_current_a
+    return {
+        "status": "Accepted",
+        "connectorId": conn.id,
+        "chargingSchedule": {
+            "duration": p["duration"],
+            "chargingRateUnit": "A",
+            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": round(limit, 1)}],
+        },
+    }
+
+
+def change_configuration(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
+    if p["key"] not in CONFIG_KEYS:
+        return {"status": "NotSupported"}
+    if p["key"] == "HeartbeatInterval" and p["value"].isdigit():
+        ctl.set_heartbeat_interval(float(p["value"]))
+    return {"status": "Accepted"}
+
+
+def get_configuration(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
+    keys = p.get("key") or sorted(CONFIG_KEYS)
+    known = [{"key": k, "readonly": False, "value": ""} for k in keys if k in CONFIG_KEYS]
+    return {"configurationKey": known, "unknownKey": [k for k in keys if k not in CONFIG_KEYS]}
+
+
+def _fixed(reply: Payload) -> Command:
+    return lambda proto, ctl, p: dict(reply)
+
+
+COMMANDS: dict[str, Command] = {
+    "Reset": reset,
+    "UnlockConnector": unlock_connector,
+    "ChangeAvailability": change_availability,
+    "TriggerMessage": trigger_message,
+    "UpdateFirmware": update_firmware,
+    "GetDiagnostics": get_diagnostics,
+    "RemoteStartTransaction": remote_start,
+    "RemoteStopTransaction": remote_stop,
+    "SetChargingProfile": set_charging_profile,
+    "ClearChargingProfile": clear_charging_profile,
+    "GetCompositeSchedule": get_composite_schedule,
+    "ChangeConfiguration": change_configuration,
+    "GetConfiguration": get_configuration,
+    "ClearCache": _fixed({"status": "Accepted"}),
+    "DataTransfer": _fixed({"status": "UnknownVendorId"}),
+    "GetLocalListVersion": _fixed({"listVersion": 0}),
+    "SendLocalList": _fixed({"status": "NotSupported"}),
+    "ReserveNow": _fixed({"status": "Rejected"}),
+    "CancelReservation": _fixed({"status": "Rejected"}),
+}
+
+
+def handle_call(proto: Ocpp16, ctl: Control, action: str, payload: Payload) -> Payload:
+    command = COMMANDS.get(action)
+    if command is None:
+        raise CallRefused("NotImplemented", f"{action} is not implemented by this charger")
+    try:
+        return command(proto, ctl, payload)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise CallRefused("FormationViolation", f"{action}: bad payload ({exc})") from None
