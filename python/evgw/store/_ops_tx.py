@@ -49,28 +49,30 @@ def _next_ocpp16_id(db: Db) -> int:
 
 
 def start_transaction(db: Db, s: StartTx) -> StartOutcome:
-    key = (s.charger_id, s.evse_id, s.connector_id, s.id_token, s.meter_start_wh)
-    key_params = (*key, db.ts(s.started_at))
+    """Insert first (the common case); a conflict on the natural key means a retry. A retry
+    costs one unused ocpp16 id, which is harmless."""
+    key_params = (
+        *(s.charger_id, s.evse_id, s.connector_id, s.id_token, s.meter_start_wh),
+        db.ts(s.started_at),
+    )
+    tx_id = codec.new_transaction_id()
+    inserted = db.one(
+        "INSERT INTO transactions (id, ocpp16_id, charger_id, evse_id, connector_id, id_token,"
+        " meter_start_wh, started_at, status, reservation_id, auth_status, start_received_at,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?) "
+        "ON CONFLICT (charger_id, evse_id, connector_id, id_token, meter_start_wh, started_at)"
+        " DO NOTHING RETURNING ocpp16_id",
+        (
+            *(tx_id, _next_ocpp16_id(db), *key_params, s.reservation_id, s.auth_status),
+            *(db.ts(s.received_at), db.ts(now())),
+        ),
+    )
+    if inserted is not None:
+        record_raw(db, s.charger_id, s.received_at, "StartTransaction", tx_id=tx_id, raw=s.raw)
+        _flag_start(db, s, tx_id)
+        return StartOutcome(tx_id, int(inserted[0]), duplicate=False)
     found = db.one(f"SELECT id, ocpp16_id FROM transactions WHERE {_START_KEY}", key_params)
-    if found is None:
-        tx_id = codec.new_transaction_id()
-        inserted = db.one(
-            "INSERT INTO transactions (id, ocpp16_id, charger_id, evse_id, connector_id, id_token,"
-            " meter_start_wh, started_at, status, reservation_id, auth_status, start_received_at,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?) "
-            "ON CONFLICT (charger_id, evse_id, connector_id, id_token, meter_start_wh, started_at)"
-            " DO NOTHING RETURNING id, ocpp16_id",
-            (
-                *(tx_id, _next_ocpp16_id(db), *key_params, s.reservation_id, s.auth_status),
-                *(db.ts(s.received_at), db.ts(now())),
-            ),
-        )
-        if inserted is not None:  # another node may have won the race: then it is a duplicate
-            record_raw(db, s.charger_id, s.received_at, "StartTransaction", tx_id=tx_id, raw=s.raw)
-            _flag_start(db, s, tx_id)
-            return StartOutcome(tx_id, int(inserted[1]), duplicate=False)
-        found = db.one(f"SELECT id, ocpp16_id FROM transactions WHERE {_START_KEY}", key_params)
-        assert found is not None
+    assert found is not None
     record_raw(db, s.charger_id, s.received_at, "StartTransaction", tx_id=found[0], raw=s.raw)
     return StartOutcome(found[0], found[1], duplicate=True)
 

@@ -193,13 +193,29 @@ class Writer:
         """Run the batch in one transaction; answer how many operations committed."""
         db.begin_write()
         try:
-            good = sum(self._run_one(db, op) for op in batch)
+            if len(batch) == 1:  # alone: the transaction itself is the savepoint
+                good = self._run_alone(db, batch[0])
+            else:
+                good = sum(self._run_one(db, op) for op in batch)
             db.commit()
         except BaseException:
             with contextlib.suppress(*DRIVER_ERRORS):  # connection gone: _fail_batch drops it
                 db.rollback()
             raise
         return good
+
+    @staticmethod
+    def _run_alone(db: Db, op: _Op[Any]) -> int:
+        try:
+            op.result = op.fn(db)
+        except Exception as exc:
+            if is_connection_lost(db, exc):
+                raise
+            db.rollback()
+            db.begin_write()  # an empty transaction for _execute to commit
+            op.error = _wrap(exc)
+            return 0
+        return 1
 
     @staticmethod
     def _run_one(db: Db, op: _Op[Any]) -> int:
