@@ -116,7 +116,7 @@ async def run_session(charger: SimCharger) -> None:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_read, link)
             await _boot(charger, link)
-            charger.link = link
+            charger.link, charger.ever_online = link, True
             nursery.start_soon(_heartbeats, charger, link)
             if env.pacer is not None:
                 nursery.start_soon(_flood, charger, link)

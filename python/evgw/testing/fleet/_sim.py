@@ -41,7 +41,7 @@ class SimCharger:
         self.link: Link | None = None
         self.heartbeat_s = env.heartbeat_s or 300.0
         self.offline_until = 0.0
-        self.rebooting = False
+        self.ever_online = False  # EVs start arriving once the charger first came online
         self._wake = trio.Event()
         self._nursery: trio.Nursery | None = None
         self._session_scope = trio.CancelScope()
@@ -115,7 +115,7 @@ class SimCharger:
             await trio.sleep(self.env.tick_s)
 
     def _visits(self, now: float) -> None:
-        if self._plan is None:
+        if self._plan is None or not self.ever_online:
             return
         for index, conn in enumerate(self.model.connectors.values()):
             if conn.ev is not None and conn.departure_s is not None and now >= conn.departure_s:
