@@ -9,15 +9,15 @@ Start a local server with ``scripts/pg-test-server.sh``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
 import pytest
-import trio
 from evgw.store import Store, open_store
 
 PG_ENV = "EVGW_TEST_PG_URL"
@@ -43,7 +43,9 @@ def _run_admin(url: str, sql: str) -> None:
         conn.execute(sql)
 
 
-async def make_store_url(kind: str, tmp_path: Path) -> AsyncIterator[str]:
+@contextlib.contextmanager
+def make_store_url(kind: str, tmp_path: Path) -> Iterator[str]:
+    """Synchronous on purpose: skip/fail then report their reason plainly."""
     if kind == "sqlite":
         yield f"sqlite:///{tmp_path / 'evgw.db'}"
     elif kind == "sqlite-memory":
@@ -51,25 +53,25 @@ async def make_store_url(kind: str, tmp_path: Path) -> AsyncIterator[str]:
     else:
         admin = pg_admin_url()
         schema = f"evgw_test_{uuid.uuid4().hex[:12]}"
-        await trio.to_thread.run_sync(_run_admin, admin, f"CREATE SCHEMA {schema}")
+        _run_admin(admin, f"CREATE SCHEMA {schema}")
         try:
             yield _with_search_path(admin, schema)
         finally:
-            await trio.to_thread.run_sync(_run_admin, admin, f"DROP SCHEMA {schema} CASCADE")
+            _run_admin(admin, f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture(
     params=["sqlite", "sqlite-memory", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
-async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    async for url in make_store_url(request.param, tmp_path):
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with make_store_url(request.param, tmp_path) as url:
         yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def durable_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+def durable_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Like ``store_url`` without the in-memory case (for reopen/durability tests)."""
-    async for url in make_store_url(request.param, tmp_path):
+    with make_store_url(request.param, tmp_path) as url:
         yield url
 
 
