@@ -28,7 +28,7 @@ fn main() {
                     .to_string_lossy()
                     .into_owned()
             })
-            .filter(|f| f.ends_with(".json"))
+            .filter(|f| Path::new(f).extension().is_some_and(|e| e == "json"))
             .collect();
         files.sort();
         assert!(!files.is_empty(), "no schemas in {dir}");

@@ -134,7 +134,7 @@ impl Codec {
                 self.check(a.request, payload, id.as_str(), Some(a), frame::CALL)?;
             }
             Frame::CallResult { id, payload } => {
-                self.check(pending, payload, id.as_str(), None, frame::CALL_RESULT)?
+                self.check(pending, payload, id.as_str(), None, frame::CALL_RESULT)?;
             }
             Frame::CallError { .. } => {}
         }

@@ -6,7 +6,7 @@ fn codec(v: Version) -> Codec {
     Codec::new(v, 65536).expect("schemas compile")
 }
 
-/// (kind, code, message_id) of a refused frame.
+/// `(kind, code, message_id)` of a refused frame.
 fn refuse(v: Version, text: &str) -> (ErrorKind, &'static str, Option<String>) {
     let e = codec(v).decode(text, None).expect_err(text);
     assert!(e.description.chars().count() <= 255);

@@ -3,7 +3,7 @@
 //! Choices documented here (see also the CALLERROR table of the reference, §9):
 //! - a missing required property is `Protocol` ("payload incomplete"), not an occurrence
 //!   violation: `minItems`/`maxItems` alone are `Occurrence`;
-//! - OCPP 1.6 has no `MessageTypeNotSupported` (an unknown MessageTypeId is ignored there);
+//! - OCPP 1.6 has no `MessageTypeNotSupported` (an unknown `MessageTypeId` is ignored there);
 //!   the kind is spelled `GenericError` on 1.6 in case a caller asks;
 //! - an unreadable message id / a non-RPC frame (`RpcFramework`) is `FormationViolation` on
 //!   1.6, which has no `RpcFrameworkError`.
@@ -17,9 +17,9 @@ use crate::version::Version;
 pub enum ErrorKind {
     /// Not JSON, not an array, wrong element count, a property the schema forbids.
     Format,
-    /// MessageTypeId or messageId unreadable: not an RPC frame.
+    /// `MessageTypeId` or `messageId` unreadable: not an RPC frame.
     RpcFramework,
-    /// A MessageTypeId other than 2, 3, 4.
+    /// A `MessageTypeId` other than 2, 3, 4.
     MessageTypeNotSupported,
     /// A CALL for an action that has no schema in this version.
     NotImplemented,

@@ -27,7 +27,7 @@ impl Version {
         Version::ALL.into_iter().find(|v| v.as_str() == name)
     }
 
-    /// 2.0.1 and 2.1 share the OCPP-J 2.x RPC rules (RpcFrameworkError, messageId "-1").
+    /// 2.0.1 and 2.1 share the OCPP-J 2.x RPC rules (`RpcFrameworkError`, `messageId` `"-1"`).
     pub const fn is_2x(self) -> bool {
         !matches!(self, Version::V16)
     }

@@ -2,7 +2,7 @@
 
 use crate::json::{write_str, write_value, Value, WriteError};
 
-/// OCPP-J 2.x bounds ErrorDescription to 255 characters; applied on every version.
+/// OCPP-J 2.x bounds `ErrorDescription` to 255 characters; applied on every version.
 pub const MAX_DESCRIPTION_CHARS: usize = 255;
 
 pub fn encode_call(id: &str, action: &str, payload: &Value<'_>) -> Result<String, WriteError> {

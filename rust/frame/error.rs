@@ -27,7 +27,7 @@ pub struct FrameError {
 
 impl FrameError {
     /// Applies the reply-id rules of `version` to what was read of the frame:
-    /// 1.6 ignores an unknown MessageTypeId (no reply) and cannot echo a non-string id;
+    /// 1.6 ignores an unknown `MessageTypeId` (no reply) and cannot echo a non-string id;
     /// 2.x answers `"-1"` whenever the id is unreadable or invalid.
     #[cold]
     #[inline(never)]
@@ -46,7 +46,15 @@ impl FrameError {
                 None => version.is_2x().then(|| "-1".to_owned()),
             },
         };
-        let description = cut_chars(&description, super::MAX_DESCRIPTION_CHARS).to_owned();
+        let description = if description
+            .chars()
+            .nth(super::MAX_DESCRIPTION_CHARS)
+            .is_some()
+        {
+            cut_chars(&description, super::MAX_DESCRIPTION_CHARS).to_owned()
+        } else {
+            description
+        };
         FrameError {
             kind,
             message_id,

@@ -48,3 +48,6 @@ impl Frame<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod proptests;

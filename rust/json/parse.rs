@@ -1,10 +1,11 @@
 //! A recursive-descent JSON parser over UTF-8 text (RFC 8259), with a nesting limit.
 
-use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
 
 use super::value::{Member, Str, Value};
+
+mod strings;
 
 /// Deeper nesting is refused (no OCPP payload comes close; it bounds the stack).
 const MAX_DEPTH: u32 = 64;
@@ -61,8 +62,8 @@ pub struct Parser<'a> {
     depth: u32,
     /// Members / items of the open containers; each container takes its own off the top
     /// when it closes, in one exact-size allocation.
-    members: Vec<Member<'a>>,
-    items: Vec<Value<'a>>,
+    keys: Vec<Str<'a>>,
+    values: Vec<Value<'a>>,
     /// Why the last `Fail` happened. Internal results carry a zero-sized `Fail` so values
     /// move as plain words (a `ParseError` in every `Result` made them move byte-wise).
     failure: Cell<ParseError>,
@@ -80,8 +81,8 @@ impl<'a> Parser<'a> {
             src,
             pos: 0,
             depth: 0,
-            members: Vec::new(),
-            items: Vec::new(),
+            keys: Vec::new(),
+            values: Vec::new(),
             failure: Cell::new(ParseError {
                 reason: ParseReason::UnexpectedEnd,
                 offset: 0,
@@ -188,29 +189,29 @@ impl<'a> Parser<'a> {
         self.public(r)
     }
 
-    /// A container element: strings and numbers inline, containers by recursion.
-    #[inline(always)]
-    fn element(&mut self) -> R<Value<'a>> {
-        match self.peek() {
-            Some(b'"') => Ok(Value::Str(self.string()?)),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            _ => self.value_(),
-        }
-    }
-
     /// Parses one value (internal).
     fn value_(&mut self) -> R<Value<'a>> {
-        match self.peek() {
-            Some(b'"') => Ok(Value::Str(self.string()?)),
-            Some(b'{') => self.object(),
-            Some(b'[') => self.array(),
-            Some(b't') => self.literal("true", Value::Bool(true)),
-            Some(b'f') => self.literal("false", Value::Bool(false)),
-            Some(b'n') => self.literal("null", Value::Null),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(_) => self.err(ParseReason::UnexpectedChar),
-            None => self.err(ParseReason::UnexpectedEnd),
-        }
+        self.push_value()?;
+        Ok(self.values.pop().expect("push_value pushed one value"))
+    }
+
+    /// Parses one value onto the `values` stack. Values are written once, straight into the
+    /// stack, rather than returned through the recursion (returned enums were copied while
+    /// their bytes were still in flight, which stalled the store buffer).
+    fn push_value(&mut self) -> R<()> {
+        let v = match self.peek() {
+            Some(b'"') => Value::Str(self.string()?),
+            Some(b'{') => return self.object(),
+            Some(b'[') => return self.array(),
+            Some(b't') => self.literal("true", Value::Bool(true))?,
+            Some(b'f') => self.literal("false", Value::Bool(false))?,
+            Some(b'n') => self.literal("null", Value::Null)?,
+            Some(b'-' | b'0'..=b'9') => self.number()?,
+            Some(_) => return self.err(ParseReason::UnexpectedChar),
+            None => return self.err(ParseReason::UnexpectedEnd),
+        };
+        self.values.push(v);
+        Ok(())
     }
 
     fn literal(&mut self, word: &str, v: Value<'a>) -> R<Value<'a>> {
@@ -231,27 +232,28 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn array(&mut self) -> R<Value<'a>> {
+    fn array(&mut self) -> R<()> {
         self.enter()?;
-        let start = self.items.len();
+        let start = self.values.len();
         if self.peek() == Some(b']') {
             self.pos += 1;
         } else {
             loop {
-                let v = self.element()?;
-                self.items.push(v);
+                self.push_value()?;
                 if !self.array_next_()? {
                     break;
                 }
             }
         }
         self.depth -= 1;
-        Ok(Value::Array(self.items.drain(start..).collect()))
+        let items: Vec<Value<'a>> = self.values.drain(start..).collect();
+        self.values.push(Value::Array(items));
+        Ok(())
     }
 
-    fn object(&mut self) -> R<Value<'a>> {
+    fn object(&mut self) -> R<()> {
         self.enter()?;
-        let start = self.members.len();
+        let (keys, values) = (self.keys.len(), self.values.len());
         if self.peek() == Some(b'}') {
             self.pos += 1;
         } else {
@@ -260,9 +262,9 @@ impl<'a> Parser<'a> {
                     return self.err_here_or_end();
                 }
                 let key = self.string()?;
+                self.keys.push(key);
                 self.expect_(b':')?;
-                let value = self.element()?;
-                self.members.push(Member { key, value });
+                self.push_value()?;
                 match self.peek() {
                     Some(b',') => self.pos += 1,
                     Some(b'}') => {
@@ -274,7 +276,14 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
-        Ok(Value::Object(self.members.drain(start..).collect()))
+        let members: Vec<Member<'a>> = self
+            .keys
+            .drain(keys..)
+            .zip(self.values.drain(values..))
+            .map(|(key, value)| Member { key, value })
+            .collect();
+        self.values.push(Value::Object(members));
+        Ok(())
     }
 
     fn err_here_or_end<T>(&self) -> R<T> {
@@ -283,135 +292,6 @@ impl<'a> Parser<'a> {
         } else {
             self.err(ParseReason::UnexpectedChar)
         }
-    }
-
-    /// Parses a string at the opening quote; borrows when it has no escapes.
-    #[inline(always)]
-    fn string(&mut self) -> R<Str<'a>> {
-        let b = self.bytes();
-        self.pos += 1;
-        let start = self.pos;
-        self.skip_plain();
-        while self.pos < b.len() {
-            match b[self.pos] {
-                b'"' => {
-                    let text = &self.src[start..self.pos];
-                    self.pos += 1;
-                    return Ok(Str::borrowed(text));
-                }
-                b'\\' => return self.string_escaped(start),
-                0..=0x1f => return self.err(ParseReason::ControlChar),
-                _ => self.pos += 1,
-            }
-        }
-        self.err(ParseReason::UnexpectedEnd)
-    }
-
-    /// Skips 8 bytes at a time while none is `"`, `\\` or a control character.
-    #[inline]
-    fn skip_plain(&mut self) {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGH: u64 = 0x8080_8080_8080_8080;
-        let b = self.bytes();
-        while let Some(chunk) = b.get(self.pos..self.pos + 8) {
-            let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-            let quote = w ^ (ONES * u64::from(b'"'));
-            let slash = w ^ (ONES * u64::from(b'\\'));
-            let hits = (quote.wrapping_sub(ONES) & !quote)
-                | (slash.wrapping_sub(ONES) & !slash)
-                | (w.wrapping_sub(ONES * 0x20) & !w);
-            let hits = hits & HIGH;
-            if hits != 0 {
-                self.pos += (hits.trailing_zeros() / 8) as usize;
-                return;
-            }
-            self.pos += 8;
-        }
-    }
-
-    #[inline(never)]
-    fn string_escaped(&mut self, start: usize) -> R<Str<'a>> {
-        let b = self.bytes();
-        let mut out = String::with_capacity(self.pos - start + 16);
-        let mut run = start;
-        while self.pos < b.len() {
-            match b[self.pos] {
-                b'"' => {
-                    out.push_str(&self.src[run..self.pos]);
-                    self.pos += 1;
-                    return Ok(Str {
-                        text: Cow::Owned(out),
-                        atom: super::NO_ATOM,
-                    });
-                }
-                b'\\' => {
-                    out.push_str(&self.src[run..self.pos]);
-                    self.pos += 1;
-                    self.escape(&mut out)?;
-                    run = self.pos;
-                }
-                0..=0x1f => return self.err(ParseReason::ControlChar),
-                _ => self.pos += 1,
-            }
-        }
-        self.err(ParseReason::UnexpectedEnd)
-    }
-
-    /// After the backslash: one escape sequence into `out`.
-    fn escape(&mut self, out: &mut String) -> R<()> {
-        let Some(&c) = self.bytes().get(self.pos) else {
-            return self.err(ParseReason::UnexpectedEnd);
-        };
-        self.pos += 1;
-        let ch = match c {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
-            b'u' => self.unicode_escape()?,
-            _ => return self.err(ParseReason::BadEscape),
-        };
-        out.push(ch);
-        Ok(())
-    }
-
-    fn unicode_escape(&mut self) -> R<char> {
-        let hi = self.hex4()?;
-        if !(0xD800..0xE000).contains(&hi) {
-            return char::from_u32(hi).map_or_else(|| self.err(ParseReason::BadEscape), Ok);
-        }
-        if hi >= 0xDC00 || !self.bytes()[self.pos..].starts_with(b"\\u") {
-            return self.err(ParseReason::LoneSurrogate);
-        }
-        self.pos += 2;
-        let lo = self.hex4()?;
-        if !(0xDC00..0xE000).contains(&lo) {
-            return self.err(ParseReason::LoneSurrogate);
-        }
-        let code = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-        char::from_u32(code).map_or_else(|| self.err(ParseReason::BadEscape), Ok)
-    }
-
-    fn hex4(&mut self) -> R<u32> {
-        let Some(digits) = self.bytes().get(self.pos..self.pos + 4) else {
-            return self.err(ParseReason::UnexpectedEnd);
-        };
-        let mut n = 0u32;
-        for &d in digits {
-            let v = match d {
-                b'0'..=b'9' => d - b'0',
-                b'a'..=b'f' => d - b'a' + 10,
-                b'A'..=b'F' => d - b'A' + 10,
-                _ => return self.err(ParseReason::BadEscape),
-            };
-            n = n * 16 + u32::from(v);
-        }
-        self.pos += 4;
-        Ok(n)
     }
 
     fn digits(&mut self) -> usize {
@@ -472,67 +352,5 @@ impl<'a> Parser<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn reason(text: &str) -> ParseReason {
-        parse(text).expect_err("must fail").reason
-    }
-
-    #[test]
-    fn values() {
-        let v =
-            parse("\u{feff} {\"a\": [1, -2.5, \"x\\u00e9\\ud83d\\ude00\", true, false, null]} ")
-                .expect("valid");
-        let a = v.get("a").expect("a");
-        let Value::Array(items) = a else {
-            panic!("array")
-        };
-        assert_eq!(items[0], Value::Int(1));
-        assert_eq!(items[1], Value::Float(-2.5));
-        assert_eq!(items[2].as_str(), Some("xé😀"));
-        assert_eq!(items[5], Value::Null);
-        assert_eq!(
-            parse("12345678901234567890").expect("big"),
-            Value::Float(1.234_567_890_123_456_8e19)
-        );
-        assert_eq!(
-            parse("-9223372036854775808").expect("min"),
-            Value::Int(i64::MIN)
-        );
-    }
-
-    #[test]
-    fn borrowed_unless_escaped() {
-        let v = parse(r#"["plain", "esc\n"]"#).expect("valid");
-        let Value::Array(items) = v else {
-            panic!("array")
-        };
-        let Value::Str(plain) = &items[0] else {
-            panic!("str")
-        };
-        assert!(matches!(plain.text, Cow::Borrowed(_)));
-        let Value::Str(esc) = &items[1] else {
-            panic!("str")
-        };
-        assert!(matches!(esc.text, Cow::Owned(_)));
-    }
-
-    #[test]
-    fn errors() {
-        assert_eq!(reason(""), ParseReason::UnexpectedEnd);
-        assert_eq!(reason("[1,]"), ParseReason::UnexpectedChar);
-        assert_eq!(reason("[1] x"), ParseReason::TrailingData);
-        assert_eq!(reason("01"), ParseReason::BadNumber);
-        assert_eq!(reason("-"), ParseReason::BadNumber);
-        assert_eq!(reason("1."), ParseReason::BadNumber);
-        assert_eq!(reason("1e999"), ParseReason::NumberOutOfRange);
-        assert_eq!(reason("\"a\u{1}\""), ParseReason::ControlChar);
-        assert_eq!(reason(r#""\x""#), ParseReason::BadEscape);
-        assert_eq!(reason(r#""\ud800""#), ParseReason::LoneSurrogate);
-        assert_eq!(reason(r#"{"a" 1}"#), ParseReason::UnexpectedChar);
-        assert_eq!(reason(r#"{1:2}"#), ParseReason::UnexpectedChar);
-        assert_eq!(reason("tru"), ParseReason::UnexpectedChar);
-        assert_eq!(reason(&"[".repeat(100)), ParseReason::TooDeep);
-    }
-}
+#[path = "parse_tests.rs"]
+mod tests;

@@ -35,7 +35,7 @@ fn direction(kind: &str) -> PyResult<Direction> {
     }
 }
 
-/// A dict payload as a value (TypeError for anything else).
+/// A dict payload as a value (`TypeError` for anything else).
 fn payload(obj: &Bound<'_, PyAny>) -> PyResult<Value<'static>> {
     if !obj.is_instance_of::<PyDict>() {
         return Err(PyTypeError::new_err("payload must be a dict"));

@@ -66,9 +66,10 @@ impl Catalog {
         let mut actions: Vec<Action> = Vec::new();
         for &(name, is_response, file, text) in files(version) {
             let root = compile_document(&mut b, file, text)?;
-            let i = match actions.iter().position(|a| a.name == name) {
-                Some(i) => i,
-                None => {
+            let i = actions
+                .iter()
+                .position(|a| a.name == name)
+                .unwrap_or_else(|| {
                     actions.push(Action {
                         name,
                         atom: b.atom(name),
@@ -76,8 +77,7 @@ impl Catalog {
                         response: None,
                     });
                     actions.len() - 1
-                }
-            };
+                });
             let slot = if is_response {
                 &mut actions[i].response
             } else {

@@ -49,12 +49,15 @@ pub enum Format {
     Uri,
 }
 
+/// An allowed value of a string `enum`, with its atom.
+pub type EnumValue = (Box<str>, u32);
+
 /// `maxLength` (in code points), `enum`, `format`.
 #[derive(Debug)]
 pub struct StringNode {
     pub max_len: Option<usize>,
     /// Allowed values with their atoms.
-    pub enumeration: Option<Box<[(Box<str>, u32)]>>,
+    pub enumeration: Option<Box<[EnumValue]>>,
     pub format: Option<Format>,
 }
 

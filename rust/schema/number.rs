@@ -24,7 +24,7 @@ pub(crate) fn compile(
     let num = |key: &str| -> Result<Option<f64>, CompileError> {
         match get(members, key) {
             None => Ok(None),
-            Some(Value::Int(i)) => Ok(Some(*i as f64)),
+            Some(Value::Int(i)) => Ok(Some(as_f64(*i))),
             Some(Value::Float(f)) => Ok(Some(*f)),
             Some(_) => Err(doc.error(pointer, format!("{key} must be a number"))),
         }
@@ -42,7 +42,7 @@ pub(crate) fn compile(
 
 pub(crate) fn validate_integer(v: &mut Validator<'_>, n: &NumberNode, value: &mut Value<'_>) {
     match *value {
-        Value::Int(i) => bounds(v, n, i as f64),
+        Value::Int(i) => bounds(v, n, as_f64(i)),
         Value::Float(f) if f.fract() == 0.0 && f.abs() < I64_LIMIT => {
             // In range and integral: the conversion is exact.
             #[allow(clippy::cast_possible_truncation)]
@@ -56,7 +56,7 @@ pub(crate) fn validate_integer(v: &mut Validator<'_>, n: &NumberNode, value: &mu
 
 pub(crate) fn validate_number(v: &mut Validator<'_>, n: &NumberNode, value: &Value<'_>) {
     match *value {
-        Value::Int(i) => bounds(v, n, i as f64),
+        Value::Int(i) => bounds(v, n, as_f64(i)),
         Value::Float(f) => bounds(v, n, f),
         _ => v.type_error("number", value),
     }
@@ -72,6 +72,12 @@ fn bounds(v: &mut Validator<'_>, n: &NumberNode, x: f64) {
             format!("not a multiple of {}", n.multiple_of.unwrap_or(1.0)),
         );
     }
+}
+
+/// Compared with schema bounds, which are small: rounding above 2^53 cannot change a result.
+#[allow(clippy::cast_precision_loss)]
+fn as_f64(i: i64) -> f64 {
+    i as f64
 }
 
 fn is_multiple(x: f64, m: f64) -> bool {

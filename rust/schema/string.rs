@@ -75,7 +75,7 @@ pub(crate) fn validate(v: &mut Validator<'_>, s: &StringNode, text: &mut Str<'_>
             v.report(ErrorKind::Property, "not an RFC 3339 date-time".to_owned());
         }
         Some(Format::Uri) if !format::is_uri(t) => {
-            v.report(ErrorKind::Property, "not a URI".to_owned())
+            v.report(ErrorKind::Property, "not a URI".to_owned());
         }
         _ => {}
     }
