@@ -1,7 +1,18 @@
 """The Rust hot path (`rust/`, built by maturin as `evgw._core`). Hand-written stub: the contract.
 
 One `Codec` per OCPP version, shared by every connection of that version. Schemas are the
-official OCA JSON schemas, embedded at build time and compiled once per process.
+official OCA JSON schemas, embedded at build time and compiled once per process (lazily, on
+the first `Codec` of a version: 0.3 ms for 1.6, 2.6 ms for 2.1).
+
+Validation rules beyond the schemas' letter (documented choices):
+- a missing required property is "protocol" (ProtocolError), not "occurrence";
+  minItems/maxItems alone are "occurrence";
+- "integer" accepts an integral float (5.0, 1e2) on every version (draft-06 reading) and the
+  payload handed to Python holds the int 5;
+- format "date-time": RFC 3339 `YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM)`; a missing offset is
+  tolerated (read it as UTC); impossible dates (month 13, Feb 30) are "property";
+- format "uri": a scheme, ":" and no whitespace (loose);
+- multipleOf (0.1 in 1.6 charging profiles) uses a relative tolerance of 1e-9.
 """
 
 from typing import Any, Final, Literal
@@ -17,11 +28,15 @@ class OcppError(Exception):
     kind: version-neutral: "format" | "rpc_framework" | "message_type_not_supported" |
           "not_implemented" | "protocol" | "occurrence" | "type" | "property" | "too_large".
     code: the OCPP-J error code spelled for the codec's version (1.6 "FormationViolation",
-          2.x "FormatViolation", ...), ready for a CALLERROR.
+          2.x "FormatViolation", ...), ready for a CALLERROR. "rpc_framework" is
+          "FormationViolation" on 1.6; "message_type_not_supported" is "GenericError" on 1.6
+          (never sent there: message_id is None).
     message_id: the id to echo in the CALLERROR ("-1" on 2.x when unreadable); None when no
           reply must be sent (1.6: unknown MessageTypeId is ignored; unreadable id).
     description: short human text (<= 255 chars), never the raw frame.
-    details: JSON-able dict, e.g. {"path": "/meterValue/0/sampledValue/0/measurand"}.
+    details: JSON-able dict: {"path": JSON pointer} for payload violations (e.g.
+          "/meterValue/0/sampledValue/0/measurand"; for a missing property, its would-be
+          path), {"offset": byte} for text that is not JSON / not UTF-8, else {}.
     action: the CALL's action when it was read, else None.
     frame_type: 2, 3 or 4 when it was read, else None.
     """
@@ -64,18 +79,25 @@ class Codec:
     def decode(self, text: str | bytes, pending_action: str | None = None) -> Frame:
         """Parse one OCPP-J frame in one pass and validate it.
 
-        CALL: payload validated against the action's request schema.
-        CALLRESULT: validated against `pending_action`'s response schema when given.
-        CALLERROR: structure checked only. Raises OcppError.
+        CALL: payload validated against the action's request schema (unknown action:
+        "not_implemented"). CALLRESULT: validated against `pending_action`'s response schema
+        when given (an action without one -> ValueError). CALLERROR: structure checked only.
+        Raises OcppError with the first violation found. MessageTypeIds other than 2, 3, 4
+        (including 2.1's 5 CALLRESULTERROR and 6 SEND) are "message_type_not_supported".
+        Bytes must be UTF-8. Frames over max_frame_bytes are "too_large" (id recovered from
+        the first 256 bytes when possible).
         """
     def validate(
         self, action: str, kind: Literal["request", "response"], payload: dict[str, Any]
     ) -> list[Violation]:
-        """All violations (empty when valid). Unknown action -> ValueError."""
+        """All violations (empty when valid), in payload order, missing properties last.
+        Unknown action or no schema for `kind` -> ValueError; payload not a dict -> TypeError."""
     def encode_call(
         self, message_id: str, action: str, payload: dict[str, Any], *, validate: bool = True
     ) -> str:
-        """`[2, id, action, payload]`; ValueError listing violations when invalid."""
+        """`[2, id, action, payload]`; ValueError listing violations when invalid, when
+        `message_id` is not 1..36 characters, or the action is unknown (even without
+        validation). NaN/infinity -> ValueError; non-JSON types or non-str keys -> TypeError."""
     def encode_result(
         self, message_id: str, payload: dict[str, Any], action: str | None = None
     ) -> str:
@@ -87,9 +109,11 @@ class Codec:
         description: str = "",
         details: dict[str, Any] | None = None,
     ) -> str:
-        """`[4, id, code, description, details]`; description cut to 255 chars."""
+        """`[4, id, code, description, details]`; description cut to 255 chars. `code` must
+        be an OCPP-J error code of this version (else ValueError)."""
     def error_code(self, kind: str) -> str:
         """The version's spelling of a neutral error kind (plus "internal", "generic",
         "not_supported", "security")."""
     def actions(self) -> list[str]:
-        """Every action with a request schema in this version, sorted."""
+        """Every action with a request schema in this version, sorted (2.1 includes
+        NotifyPeriodicEventStream, a SEND payload)."""
