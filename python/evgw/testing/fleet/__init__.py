@@ -24,6 +24,7 @@ from evgw.testing.fleet._profiles import ProfileStore as ProfileStore
 from evgw.testing.fleet._sim import SimCharger as SimCharger
 from evgw.testing.fleet._stats import Recorder as Recorder
 from evgw.testing.fleet._stats import Summary as Summary
+from evgw.testing.fleet._stats import percentile as percentile
 from evgw.testing.fleet._v16 import Ocpp16 as Ocpp16
 from evgw.testing.fleet._workload import SessionGenerator as SessionGenerator
 
@@ -52,5 +53,6 @@ __all__ = [
     "Summary",
     "check_capacity",
     "fleet_specs",
+    "percentile",
     "raise_fd_limit",
 ]

@@ -61,33 +61,34 @@ async def session_loop(charger: SimCharger) -> None:
     backoff = 1.0
     stop = charger.env.stop
     while not stop.is_set():
-        delay = await _one_session(charger, backoff)
-        backoff = min(BACKOFF_MAX_S, backoff * 2) if delay == backoff else 1.0
-        with trio.move_on_after(delay):
+        delay, failed = await _one_session(charger, backoff)
+        backoff = min(BACKOFF_MAX_S, backoff * 2) if failed else 1.0
+        offline = charger.offline_until - trio.current_time()  # an injected outage lasts
+        with trio.move_on_after(max(delay, offline)):
             await stop.wait()
 
 
-async def _one_session(charger: SimCharger, backoff: float) -> float:
-    """Run one connection; return how long to wait before the next attempt."""
+async def _one_session(charger: SimCharger, backoff: float) -> tuple[float, bool]:
+    """Run one connection; return (how long to wait before the next attempt, failed)."""
     rec = charger.env.recorder
+    jittered = backoff * charger.rng.uniform(0.5, 1.5)
     try:
         with charger.new_session_scope():
             await run_session(charger)
     except ConnectionRejected as exc:
         rec.note(f"refused:{exc.status_code}")
-        return backoff * charger.rng.uniform(0.5, 1.5)
+        return jittered, True
     except BaseException as exc:
         if _is_reboot(exc):
             rec.note("reboots")
-            return charger.env.reboot_s
+            return charger.env.reboot_s, False
         if not _is_lost(exc):
             raise
         rec.note("connection_lost")
-        return backoff * charger.rng.uniform(0.5, 1.5)
+        return jittered, True
     finally:
         charger.link = None
-    offline = charger.offline_until - trio.current_time()
-    return max(offline, 0.2) if not charger.env.stop.is_set() else 0.0
+    return 0.2, False
 
 
 def _headers(charger: SimCharger) -> list[tuple[bytes, bytes]]:
@@ -203,14 +204,15 @@ async def _flood(charger: SimCharger, link: Link) -> None:
     pacer, proto = charger.env.pacer, charger.env.protocol
     assert pacer is not None
     tx_id = await _flood_transaction(charger)
-    next_t = trio.current_time()
+    next_t, phase = trio.current_time(), charger.rng.random()  # chargers must not send in step
     while True:
         rate = pacer.per_charger_rate
         if rate <= 0:
             await trio.sleep(0.2)
             next_t = trio.current_time()
             continue
-        next_t = max(next_t + 1.0 / rate, trio.current_time() - 1.0)
+        gap = (phase if phase else charger.rng.uniform(0.9, 1.1)) / rate
+        next_t, phase = max(next_t + gap, trio.current_time() - 1.0), 0.0
         await trio.sleep_until(next_t)
         message = proto.meter_frame(charger, 1, tx_id)
         try:

@@ -1,0 +1,192 @@
+"""One scenario against one target: start the CSMS, the fleet and a 1 Hz sampler; hand the
+kind-specific measurement a `Harness`; stop everything (bounded)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+import trio
+from evgw.testing.fleet import (
+    ChargerSpec,
+    FaultSettings,
+    Fleet,
+    FleetEnv,
+    ModelSettings,
+    Ocpp16,
+    Pacer,
+    Recorder,
+    SimClock,
+    check_capacity,
+)
+
+from loadtests.targets import PASSWORD, Target
+
+SIM_BOUND_SHARE = 0.9  # simulator busier than this share of one core: it may be the bottleneck
+
+
+@attrs.define
+class Sample:
+    t: float
+    server_cpu_s: float
+    server_rss_mb: float
+    sim_cpu_s: float
+    ok: int
+    errors: int
+
+
+@attrs.define
+class Harness:
+    scenario: dict[str, Any]
+    target: Target
+    fleet: Fleet
+    recorder: Recorder
+    stop: trio.Event
+    samples: list[Sample] = attrs.field(factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.fleet.chargers)
+
+    def sample_now(self) -> Sample:
+        stats = self.target.stats()
+        ok = sum(v for (_, o), v in self.recorder.outcomes.items() if o == "ok")
+        return Sample(
+            self.recorder.elapsed(),
+            stats.cpu_s,
+            stats.rss_mb,
+            time.process_time(),
+            ok,
+            self.recorder.errors(),
+        )
+
+    async def sampler(self) -> None:
+        while True:
+            self.samples.append(self.sample_now())
+            await trio.sleep(1.0)
+
+    async def wait_ready(self, count: int, deadline_s: float) -> float | None:
+        """Seconds until `count` chargers reported ready (None: not within the deadline)."""
+        start = self.recorder.elapsed()
+        with trio.move_on_after(deadline_s):
+            while len(self.recorder.milestones.get("ready", ())) < count:  # noqa: ASYNC110
+                await trio.sleep(0.1)
+            return self.recorder.elapsed() - start
+        return None
+
+
+def charger_ids(n: int) -> list[str]:
+    return [f"LT{i:05d}" for i in range(n)]
+
+
+def token_ids(n: int) -> list[str]:
+    return [f"TAG{i:05d}" for i in range(n)]
+
+
+def build_fleet(
+    s: dict[str, Any],
+    target: Target,
+    *,
+    out: Path,
+    stop: trio.Event,
+    rec: Recorder,
+    pacer: Pacer | None,
+) -> Fleet:
+    f = s["fleet"]
+    evs = f["evs"] and s[""]["kind"] != "capacity" and pacer is None
+    env = FleetEnv(
+        url=target.url,
+        clock=SimClock(datetime(2026, 3, 2, 8, tzinfo=UTC), f["speed"]),
+        recorder=rec,
+        protocol=Ocpp16(),
+        output_dir=out,
+        stop=stop,
+        id_tags=tuple(token_ids(f["tokens"])),
+        seed=s[""]["seed"],
+        start_hour=f["start_hour"],
+        model=ModelSettings(
+            connectors=f["connectors"],
+            lag_s=f["lag_s"],
+            meter_interval_s=f["meter_interval_s"] * f["speed"],
+        ),
+        faults=FaultSettings(**s["faults"]) if s[""]["kind"] == "chaos" else FaultSettings(),
+        call_timeout_s=f["call_timeout_s"],
+        tick_s=f["tick_s"],
+        heartbeat_s=f["heartbeat_s"],
+        pacer=pacer,
+    )
+    password = PASSWORD if f["auth"] == "basic" else None
+    sites = tuple(f["sites"]) if evs else (None,)
+    specs = [
+        ChargerSpec(cid, i, site=sites[i % len(sites)], password=password)
+        for i, cid in enumerate(charger_ids(f["chargers"]))
+    ]
+    return Fleet(env, specs)
+
+
+async def run_against(
+    s: dict[str, Any], target_name: str, out: Path, measure: Any
+) -> dict[str, Any]:
+    """Prepare and start `target_name`, run the fleet, return `measure(harness)`'s result."""
+    f = s["fleet"]
+    check_capacity(f["chargers"])
+    target = Target(target_name, out / target_name)
+    await target.prepare(charger_ids(f["chargers"]), token_ids(f["tokens"]), f["auth"] == "basic")
+    stop, rec = trio.Event(), Recorder()
+    pacer = Pacer() if s[""]["kind"] == "throughput" else None
+    async with trio.open_nursery() as nursery:
+        await target.start(nursery)
+        fleet = build_fleet(s, target, out=out / target_name, stop=stop, rec=rec, pacer=pacer)
+        h = Harness(s, target, fleet, rec, stop)
+        nursery.start_soon(h.sampler)
+        try:
+            result = await measure(h, nursery)
+        finally:
+            stop.set()
+            with trio.move_on_after(10):
+                await trio.sleep(1.0)
+            await target.stop()
+            nursery.cancel_scope.cancel()
+    return {"target": target_name, **result, **common_figures(h)}
+
+
+def common_figures(h: Harness) -> dict[str, Any]:
+    rec = h.recorder
+    by_action: dict[str, dict[str, int]] = {}
+    for (action, outcome), n in sorted(rec.outcomes.items()):
+        by_action.setdefault(action, {})[outcome] = n
+    last = h.samples[-1] if h.samples else None
+    return {
+        "actions": by_action,
+        "events": dict(rec.events),
+        "error_samples": rec.error_samples[:20],
+        "server_rss_mb_max": max((x.server_rss_mb for x in h.samples), default=0.0),
+        "server_cpu_s_total": last.server_cpu_s if last else 0.0,
+        "timeline": [attrs.asdict(x) for x in h.samples],
+    }
+
+
+def window(h: Harness, start: Sample, end: Sample) -> dict[str, Any]:
+    """Figures for the interval between two samples."""
+    dt = max(1e-9, end.t - start.t)
+    summary = h.recorder.window(start.t, end.t)
+    msgs = max(1, summary.count)
+    sim_share = (end.sim_cpu_s - start.sim_cpu_s) / dt
+    return {
+        "seconds": round(dt, 1),
+        "messages": summary.count,
+        "rate_per_s": round(summary.rate_per_s, 1),
+        "errors": summary.errors,
+        "p50_ms": round(summary.p50_ms, 2),
+        "p95_ms": round(summary.p95_ms, 2),
+        "p99_ms": round(summary.p99_ms, 2),
+        "max_ms": round(summary.max_ms, 2),
+        "server_cpu_share": round((end.server_cpu_s - start.server_cpu_s) / dt, 3),
+        "server_cpu_us_per_msg": round((end.server_cpu_s - start.server_cpu_s) / msgs * 1e6, 1),
+        "server_rss_mb": round(end.server_rss_mb, 1),
+        "sim_cpu_share": round(sim_share, 3),
+        "sim_bound": sim_share > SIM_BOUND_SHARE,
+    }

@@ -1,0 +1,1 @@
+"""CSMS peers that the load tests compare evgw with (same simulator, same machine, same run)."""

@@ -1,0 +1,71 @@
+"""Scenario files: every shipped one loads; unknown keys and impossible values name the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loadtests.scenario import ScenarioError, load, parse
+
+SCENARIOS = sorted((Path(__file__).parents[2] / "loadtests" / "scenarios").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("short", [False, True])
+def test_shipped_scenarios_load(path: Path, short: bool) -> None:
+    s = load(path, short=short)
+    assert s[""]["kind"] in path.read_text()
+
+
+def test_short_overrides_apply_only_when_asked() -> None:
+    data = {"kind": "steady", "fleet": {"chargers": 9000}, "short": {"fleet": {"chargers": 90}}}
+    assert parse(data)["fleet"]["chargers"] == 9000
+    assert parse(data, short=True)["fleet"]["chargers"] == 90
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "kind: missing"),
+        ({"kind": "soak"}, "kind: must be one of"),
+        ({"kind": "steady", "colour": 1}, "colour: unknown key"),
+        ({"kind": "steady", "fleet": {"charger": 10}}, "fleet.charger: unknown key"),
+        ({"kind": "steady", "fleet": {"chargers": 0}}, "fleet.chargers: must be between 1"),
+        ({"kind": "steady", "fleet": {"chargers": "ten"}}, "fleet.chargers: expected int"),
+        ({"kind": "steady", "fleet": {"chargers": True}}, "fleet.chargers: expected int"),
+        ({"kind": "steady", "fleet": {"speed": -1}}, "fleet.speed: must be > 0"),
+        ({"kind": "steady", "fleet": {"start_hour": 24}}, "fleet.start_hour: must be an hour"),
+        ({"kind": "steady", "fleet": {"sites": ["mars"]}}, "fleet.sites: unknown ['mars']"),
+        ({"kind": "steady", "fleet": {"auth": "tls"}}, "fleet.auth: must be one of"),
+        ({"kind": "steady", "targets": ["steve"]}, "targets: unknown ['steve']"),
+        ({"kind": "chaos", "faults": {"late_share": 1.5}}, "faults.late_share: must be between"),
+        ({"kind": "chaos", "faults": {"meteor_every_s": 3}}, "faults.meteor_every_s: unknown"),
+        ({"kind": "steady", "run": {"duration_s": 10, "warmup_s": 20}}, "run.warmup_s"),
+        ({"kind": "throughput", "ramp": {"start_rate": 900, "max_rate": 100}}, "ramp.max_rate"),
+        ({"kind": "steady", "fleet": {"ramp_s": float("nan")}}, "fleet.ramp_s: expected"),
+        ({"kind": "steady", "short": {"flet": {}}}, "short.flet: unknown table"),
+        ({"kind": "steady", "short": {"fleet": {"chargers": -5}}}, "fleet.chargers: must be"),
+        ({"kind": "steady", "fleet": 3}, "fleet: expected a table"),
+    ],
+)
+def test_bad_scenarios_are_rejected_naming_the_field(data: dict[str, Any], message: str) -> None:
+    with pytest.raises(ScenarioError, match=None) as caught:
+        parse(data)
+    assert message in str(caught.value)
+
+
+def test_a_bad_file_names_the_file_and_the_field(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('kind = "steady"\n[fleet]\nchargers = 10\nconectors = 2\n')
+    with pytest.raises(ScenarioError) as caught:
+        load(path)
+    assert str(caught.value).startswith(f"{path}: fleet.conectors: unknown key")
+
+
+def test_not_toml_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text("kind = \n")
+    with pytest.raises(ScenarioError, match="not valid TOML"):
+        load(path)
