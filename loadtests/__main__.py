@@ -4,6 +4,7 @@ result.json, summary.md and PNG plots per scenario under DIR (default loadtests/
 from __future__ import annotations
 
 import argparse
+import gc
 import shlex
 import sys
 import time
@@ -65,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("loadtests/out"))
     args = parser.parse_args(argv)
     raise_fd_limit()
+    gc.set_threshold(50_000, 50, 100)  # fewer collections; see kinds.settle_gc
     try:
         loaded = [(p, scenario.load(p, short=args.short)) for p in args.scenarios]
     except scenario.ScenarioError as exc:

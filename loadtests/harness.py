@@ -3,6 +3,7 @@ kind-specific measurement a `Harness`; stop everything (bounded)."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from evgw.testing.fleet import (
 from loadtests.targets import PASSWORD, Target
 
 SIM_BOUND_SHARE = 0.9  # simulator busier than this share of one core: it may be the bottleneck
+SIM_STALL_S = 0.25  # ... or its event loop stalled this long (it then adds to every round trip)
 
 
 @attrs.define
@@ -175,6 +177,7 @@ def window(h: Harness, start: Sample, end: Sample) -> dict[str, Any]:
     summary = h.recorder.window(start.t, end.t)
     msgs = max(1, summary.count)
     sim_share = (end.sim_cpu_s - start.sim_cpu_s) / dt
+    stall = _sim_stall_s(h, start.t, end.t)
     return {
         "seconds": round(dt, 1),
         "messages": summary.count,
@@ -188,5 +191,12 @@ def window(h: Harness, start: Sample, end: Sample) -> dict[str, Any]:
         "server_cpu_us_per_msg": round((end.server_cpu_s - start.server_cpu_s) / msgs * 1e6, 1),
         "server_rss_mb": round(end.server_rss_mb, 1),
         "sim_cpu_share": round(sim_share, 3),
-        "sim_bound": sim_share > SIM_BOUND_SHARE,
+        "sim_stall_max_s": round(stall, 2),
+        "sim_bound": sim_share > SIM_BOUND_SHARE or stall > SIM_STALL_S,
     }
+
+
+def _sim_stall_s(h: Harness, start: float, end: float) -> float:
+    """Longest delay of the 1 Hz sampler in the window: the simulator's loop was blocked."""
+    ts = [x.t for x in h.samples if start <= x.t <= end]
+    return max((b - a - 1.0 for a, b in itertools.pairwise(ts)), default=0.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,7 +16,16 @@ Measure = Callable[[Harness, trio.Nursery], Awaitable[dict[str, Any]]]
 async def _start_fleet(h: Harness, nursery: trio.Nursery) -> float | None:
     nursery.start_soon(h.fleet.run, h.scenario["fleet"]["ramp_s"])
     deadline = h.scenario["fleet"]["ramp_s"] + 120.0
-    return await h.wait_ready(h.n, deadline)
+    ready = await h.wait_ready(h.n, deadline)
+    settle_gc()
+    return ready
+
+
+def settle_gc() -> None:
+    """Move the fleet's long-lived objects out of the collector's sight: with thousands of
+    connections a full collection otherwise pauses the simulator for a second or more."""
+    gc.collect()
+    gc.freeze()
 
 
 async def steady(h: Harness, nursery: trio.Nursery) -> dict[str, Any]:
@@ -132,6 +142,7 @@ async def capacity(h: Harness, nursery: trio.Nursery) -> dict[str, Any]:
             nursery.start_soon(charger.live)
         started += len(batch)
         await h.wait_ready(started, 120.0)
+        settle_gc()
         await trio.sleep(cap["hold_s"])
         steps.append(_capacity_step(h, started, base))
         if steps[-1]["server_rss_mb"] > cap["budget_mb"]:
