@@ -45,10 +45,12 @@ class LinkClosed(Exception):
     pass
 
 
-def _is_lost(exc: BaseException) -> bool:
+def _not_lost(exc: BaseException) -> BaseException | None:
+    """What remains of `exc` without the lost-connection errors (None: nothing remains)."""
     if isinstance(exc, BaseExceptionGroup):
-        return all(_is_lost(e) for e in exc.exceptions)
-    return isinstance(exc, (*LOST, LinkClosed))
+        _, rest = exc.split(lambda e: isinstance(e, (*LOST, LinkClosed)))
+        return rest
+    return None if isinstance(exc, (*LOST, LinkClosed)) else exc
 
 
 def _is_reboot(exc: BaseException) -> bool:
@@ -82,8 +84,9 @@ async def _one_session(charger: SimCharger, backoff: float) -> tuple[float, bool
         if _is_reboot(exc):
             rec.note("reboots")
             return charger.env.reboot_s, False
-        if not _is_lost(exc):
-            raise
+        rest = _not_lost(exc)
+        if rest is not None:
+            raise rest from None  # e.g. trio.Cancelled while the connection was also lost
         rec.note("connection_lost")
         return jittered, True
     finally:
