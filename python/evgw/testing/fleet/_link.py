@@ -34,6 +34,7 @@ class Link:
         self._reply: list[Any] | None = None
         self._arrived = trio.Event()
         self._lock = trio.Lock()  # one outstanding CALL per direction
+        self.closed = False
 
     async def run(self) -> None:
         """Read frames until the socket closes (returns then)."""
@@ -41,7 +42,13 @@ class Link:
             while True:
                 await self._on_frame(await self.ws.get_message())
         except ConnectionClosed:
+            self.abandon()
             return
+
+    def abandon(self) -> None:
+        """The connection is gone: a CALL waiting for its reply fails now, not at its timeout."""
+        self.closed = True
+        self._arrived.set()
 
     async def _on_frame(self, text: str | bytes) -> None:
         try:
@@ -98,6 +105,9 @@ class Link:
     def _settle(
         self, action: str, rtt: float, reply: list[Any] | None, expect_error: bool
     ) -> Payload:
+        if reply is None and self.closed:
+            self.recorder.record(action, rtt, "closed")
+            raise CallTimeout(f"{action}: connection closed")
         if reply is None:
             self.recorder.record(action, rtt, "timeout", f"after {self.timeout_s:g} s")
             raise CallTimeout(action)

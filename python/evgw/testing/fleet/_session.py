@@ -117,14 +117,17 @@ async def run_session(charger: SimCharger) -> None:
         link = Link(
             ws, env.recorder, lambda a, p: env.protocol.handle(charger, a, p), env.call_timeout_s
         )
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(_read, link)
-            await _boot(charger, link)
-            charger.link, charger.ever_online = link, True
-            nursery.start_soon(_heartbeats, charger, link)
-            if env.pacer is not None:
-                nursery.start_soon(_flood, charger, link)
-            await _send_loop(charger, link)
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(_read, link)
+                await _boot(charger, link)
+                charger.link, charger.ever_online = link, True
+                nursery.start_soon(_heartbeats, charger, link)
+                if env.pacer is not None:
+                    nursery.start_soon(_flood, charger, link)
+                await _send_loop(charger, link)
+        finally:
+            link.abandon()
 
 
 async def _read(link: Link) -> None:
