@@ -28,7 +28,7 @@ build: $(VENV)/.built ## build the Rust extension (release) into the venv
 run: build ## start the demo: gateway on embedded SQLite plus a simulated fleet
 	$(VENV)/bin/evgw demo
 
-lint-rust: ## cargo fmt --check and clippy -D warnings
+lint-rust: install ## cargo fmt --check and clippy -D warnings
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --features python -- -D warnings

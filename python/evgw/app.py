@@ -36,7 +36,9 @@ class Server:
         self.gateway: Gateway | None = None
         self._stop = trio.Event()
 
-    async def run(self, *, task_status: trio.TaskStatus[Endpoints] = trio.TASK_STATUS_IGNORED) -> None:
+    async def run(
+        self, *, task_status: trio.TaskStatus[Endpoints] = trio.TASK_STATUS_IGNORED
+    ) -> None:
         from evgw.api import create_app, serve_api  # noqa: PLC0415  (keeps `evgw migrate` light)
 
         store = self.store = await open_store(self.config.store.url)
@@ -61,7 +63,9 @@ class Server:
             log.info("stopped")
 
     def _ready(self) -> bool:
-        return self.gateway is not None and self.gateway.port is not None and not self._stop.is_set()
+        return (
+            self.gateway is not None and self.gateway.port is not None and not self._stop.is_set()
+        )
 
     def stop(self) -> None:
         self._stop.set()

@@ -1,4 +1,7 @@
-"""Configuration: one TOML file -> attrs classes (cattrs). Every key and default is in docs/config.md."""
+"""Configuration: one TOML file -> attrs classes (cattrs).
+
+Every key and default is in docs/config.md.
+"""
 
 from __future__ import annotations
 
@@ -118,7 +121,9 @@ def load_config(path: str | Path | None) -> Config:
     return config_from_dict(data)
 
 
-def with_overrides(cfg: Config, *, db: str | None, ocpp_listen: str | None, api_listen: str | None) -> Config:
+def with_overrides(
+    cfg: Config, *, db: str | None, ocpp_listen: str | None, api_listen: str | None
+) -> Config:
     """Apply the CLI flags `--db`, `--ocpp-listen`, `--api-listen`."""
     if db:
         cfg = attrs.evolve(cfg, store=attrs.evolve(cfg.store, url=db))

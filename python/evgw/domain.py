@@ -36,7 +36,10 @@ class Role(enum.StrEnum):
 
 @attrs.frozen
 class ChargerRegistration:
-    """What an operator registers. `password_hash` is a KDF string (evgw.security), never a password."""
+    """What an operator registers.
+
+    `password_hash` is a KDF string (evgw.security), never a password.
+    """
 
     id: str
     security_profile: int = 1
@@ -181,7 +184,9 @@ class ReviewFlag:
     """Something recorded for an operator to look at, never silently fixed."""
 
     id: int
-    kind: str  # e.g. "orphan_stop", "meter_stop_below_start", "future_timestamp", "unknown_connector"
+    kind: (
+        str  # e.g. "orphan_stop", "meter_stop_below_start", "future_timestamp", "unknown_connector"
+    )
     charger_id: str | None
     transaction_id: str | None
     detail: dict[str, Any]

@@ -1,4 +1,7 @@
-"""Prometheus collectors. One registry per process (`REGISTRY`); names are a contract for dashboards."""
+"""Prometheus collectors.
+
+One registry per process (`REGISTRY`); metric names are a contract for dashboards.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,10 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 CONNECTED_CHARGERS = Gauge(
-    "evgw_connected_chargers", "Chargers with a live OCPP connection", ["version"], registry=REGISTRY
+    "evgw_connected_chargers",
+    "Chargers with a live OCPP connection",
+    ["version"],
+    registry=REGISTRY,
 )
 HANDSHAKES = Counter(
     "evgw_ws_handshakes_total",

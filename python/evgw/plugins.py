@@ -80,16 +80,17 @@ class PluginHost:
         return None
 
     async def _ask(self, plugin: object, hook: str, method: Any, request: Any) -> object:
+        answer: object = None
         try:
             with trio.move_on_after(self.timeout_s) as scope:
-                return await method(request)
+                answer = await method(request)
         except Exception:
             log.exception("plugin %s.%s raised; default decision used", _name(plugin), hook)
             metrics.PLUGIN_FAILURES.labels(hook, "exception").inc()
             return None
-        finally:
-            if scope.cancelled_caught:
-                self._failed(plugin, hook, "timeout", f"no answer within {self.timeout_s:g} s")
+        if scope.cancelled_caught:
+            self._failed(plugin, hook, "timeout", f"no answer within {self.timeout_s:g} s")
+        return answer
 
     @staticmethod
     def _failed(plugin: object, hook: str, reason: str, text: str) -> None:

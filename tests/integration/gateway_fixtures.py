@@ -9,7 +9,6 @@ from typing import Any
 import attrs
 import pytest
 import trio
-
 from evgw.app import Endpoints, Server
 from evgw.config import config_from_dict
 from evgw.domain import BootPolicy, ChargerRegistration, IdToken, TokenStatus
@@ -55,8 +54,14 @@ async def start_server(nursery: trio.Nursery, config: dict[str, Any]) -> Running
     return Running(server, endpoints)
 
 
-async def register(running: Running, charger_id: str, *, password: str = PASSWORD,
-                   boot_policy: BootPolicy = BootPolicy.ACCEPTED, profile: int = 1) -> None:
+async def register(
+    running: Running,
+    charger_id: str,
+    *,
+    password: str = PASSWORD,
+    boot_policy: BootPolicy = BootPolicy.ACCEPTED,
+    profile: int = 1,
+) -> None:
     store = running.server.store
     assert store is not None
     await store.put_charger(
@@ -69,8 +74,9 @@ async def register(running: Running, charger_id: str, *, password: str = PASSWOR
     )
 
 
-async def add_token(running: Running, token_id: str, status: TokenStatus = TokenStatus.ACCEPTED,
-                    **kw: Any) -> None:
+async def add_token(
+    running: Running, token_id: str, status: TokenStatus = TokenStatus.ACCEPTED, **kw: Any
+) -> None:
     store = running.server.store
     assert store is not None
     await store.put_token(IdToken(id=token_id, status=status, **kw))

@@ -39,7 +39,7 @@ class RecordingCommander:
         action: str,
         payload: dict[str, Any],
         *,
-        timeout: float | None = None,  # noqa: ASYNC109 - the Commander protocol's signature
+        timeout: float | None = None,
     ) -> dict[str, Any]:
         self.calls.append((charger_id, action, payload, timeout))
         if self.error is not None:

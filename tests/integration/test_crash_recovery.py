@@ -6,6 +6,7 @@ after reconnecting, so the server sees duplicates across the crash."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import signal
@@ -18,7 +19,6 @@ from typing import Any
 
 import attrs
 import trio
-
 from evgw.domain import ChargerRegistration, IdToken
 from evgw.security import hash_password
 from evgw.store import open_store
@@ -47,8 +47,13 @@ def _leaves(exc: BaseException) -> list[BaseException]:
 
 def _connection_lost(exc: BaseException) -> bool:
     lost = (OSError, trio.TooSlowError, trio.EndOfChannel, trio.BrokenResourceError)
-    names = {"ConnectionClosed", "HandshakeError", "ConnectionRejected", "ConnectionTimeout",
-             "DisconnectionTimeout"}
+    names = {
+        "ConnectionClosed",
+        "HandshakeError",
+        "ConnectionRejected",
+        "ConnectionTimeout",
+        "DisconnectionTimeout",
+    }
     return all(isinstance(e, lost) or type(e).__name__ in names for e in _leaves(exc))
 
 
@@ -65,11 +70,18 @@ class SimCharger:
         if self.open_tx is None:
             self.n += 1
             ts = (self.t0 + timedelta(minutes=self.n)).isoformat()
-            return "StartTransaction", {"connectorId": 1, "idTag": "TAG1",
-                                        "meterStart": self.n * 1000, "timestamp": ts}
+            return "StartTransaction", {
+                "connectorId": 1,
+                "idTag": "TAG1",
+                "meterStart": self.n * 1000,
+                "timestamp": ts,
+            }
         ts = (self.t0 + timedelta(minutes=self.n, seconds=30)).isoformat()
-        return "StopTransaction", {"transactionId": self.open_tx,
-                                   "meterStop": self.n * 1000 + 500, "timestamp": ts}
+        return "StopTransaction", {
+            "transactionId": self.open_tx,
+            "meterStop": self.n * 1000 + 500,
+            "timestamp": ts,
+        }
 
     def _acknowledged(self, action: str, payload: dict[str, Any], reply: dict[str, Any]) -> None:
         if action == "StartTransaction":
@@ -113,10 +125,13 @@ class ServerProcess:
     async def start(self, nursery: trio.Nursery) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = await nursery.start(
-            lambda task_status: trio.run_process(
+            functools.partial(
+                trio.run_process,
                 [sys.executable, "-m", "evgw", "serve", "--config", str(self.config)],
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, check=False,
-                task_status=task_status,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
+                check=False,
             )
         )
         assert self.proc.stdout is not None
@@ -130,7 +145,8 @@ class ServerProcess:
         nursery.start_soon(self._drain_stdout)
 
     async def _drain_stdout(self) -> None:
-        assert self.proc is not None and self.proc.stdout is not None
+        assert self.proc is not None
+        assert self.proc.stdout is not None
         while await self.proc.stdout.receive_some():
             pass
 
@@ -155,7 +171,7 @@ async def _prepare(tmp_path: Path) -> Path:
     config = tmp_path / "evgw.toml"
     config.write_text(
         f'[ocpp]\nlisten = "127.0.0.1:0"\nspool_dir = "{tmp_path / "spool"}"\n'
-        f'message_burst = 1000\nmessages_per_second = 1000.0\n'
+        f"message_burst = 1000\nmessages_per_second = 1000.0\n"
         f'[api]\nlisten = "127.0.0.1:0"\n[store]\nurl = "{db}"\n[plugins]\nentry_points = false\n'
     )
     return config

@@ -6,7 +6,6 @@ import json
 
 import pytest
 import trio
-
 from evgw.gateway import (
     CallErrorReply,
     CallTimeout,
@@ -14,7 +13,8 @@ from evgw.gateway import (
     PayloadInvalid,
     UnknownAction,
 )
-from evgw.testing import connect_charger
+from evgw.testing import connect_charger, wait_until
+
 from tests.integration.gateway_fixtures import PASSWORD, Running, running
 
 __all__ = ["running"]
@@ -82,12 +82,10 @@ async def test_timeout_then_late_reply_is_dropped(running: Running) -> None:
         async with trio.open_nursery() as nursery:
 
             async def reply_late_then_right() -> None:
-                while len(cp.received_calls) < 2:
-                    await trio.sleep(0.01)
+                await wait_until(lambda: len(cp.received_calls) >= 2)
                 await cp.send_raw(json.dumps([3, late_id, {"status": "Rejected"}]))
                 second = cp.received_calls[-1][1]
                 await cp.send_raw(json.dumps([3, second, {"status": "Accepted"}]))
 
             nursery.start_soon(reply_late_then_right)
             assert await gateway.call("CP1", "Reset", {"type": "Soft"}) == {"status": "Accepted"}
-

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from evgw.domain import BootPolicy, TokenStatus
 from evgw.testing import connect_charger
+
 from tests.integration.gateway_fixtures import PASSWORD, Running, add_token, register, running
 
 __all__ = ["running"]
@@ -121,8 +122,9 @@ async def test_retried_start_returns_same_id(running: Running) -> None:
 async def test_unknown_stop_is_accepted_and_flagged(running: Running) -> None:
     async with connect_charger(running.charger_url("CP1"), user="CP1", password=PASSWORD) as cp:
         for tx in (-1, 987654):
-            reply = await cp.call("StopTransaction",
-                                  {"transactionId": tx, "meterStop": 10, "timestamp": ts()})
+            reply = await cp.call(
+                "StopTransaction", {"transactionId": tx, "meterStop": 10, "timestamp": ts()}
+            )
             assert reply[0] == 3
     flags = await running.server.store.list_flags()  # type: ignore[union-attr]
     assert [f.kind for f in flags].count("orphan_stop") == 2

@@ -53,40 +53,48 @@ class InteropChargePoint(ChargePoint):  # type: ignore[misc]
         return call_result.ChangeAvailability(status="Scheduled")
 
     @on("Reset")  # type: ignore[misc]
-    def on_reset(self, type: str, **kwargs: Any) -> call_result.Reset:  # noqa: A002
+    def on_reset(self, type: str, **kwargs: Any) -> call_result.Reset:
         report("command", action="Reset", type=type)
         self.reset_received.set()
         return call_result.Reset(status="Accepted")
 
 
 def sampled(wh: int) -> list[dict[str, Any]]:
-    return [{
-        "timestamp": now(),
-        "sampledValue": [
-            {"value": str(wh), "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
-            {"value": "11000", "measurand": "Power.Active.Import", "unit": "W"},
-        ],
-    }]
+    return [
+        {
+            "timestamp": now(),
+            "sampledValue": [
+                {"value": str(wh), "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
+                {"value": "11000", "measurand": "Power.Active.Import", "unit": "W"},
+            ],
+        }
+    ]
 
 
 async def session(cp: InteropChargePoint) -> None:
-    boot = await cp.call(call.BootNotification(charge_point_model="Interop-1",
-                                               charge_point_vendor="OCPP-Lib"))
+    boot = await cp.call(
+        call.BootNotification(charge_point_model="Interop-1", charge_point_vendor="OCPP-Lib")
+    )
     report("boot", status=boot.status, interval=boot.interval)
-    status = await cp.call(call.StatusNotification(connector_id=1, error_code="NoError",
-                                                   status="Available"))
+    status = await cp.call(
+        call.StatusNotification(connector_id=1, error_code="NoError", status="Available")
+    )
     report("status", ok=status is not None)
     auth = await cp.call(call.Authorize(id_tag="TAG1"))
     report("authorize", status=auth.id_tag_info["status"])
-    start = await cp.call(call.StartTransaction(connector_id=1, id_tag="TAG1", meter_start=100,
-                                                timestamp=now()))
+    start = await cp.call(
+        call.StartTransaction(connector_id=1, id_tag="TAG1", meter_start=100, timestamp=now())
+    )
     tx = start.transaction_id
     report("start", transaction_id=tx, status=start.id_tag_info["status"])
     for wh in (600, 1100):
         await cp.call(call.MeterValues(connector_id=1, transaction_id=tx, meter_value=sampled(wh)))
     report("meter_values", count=2)
-    stop = await cp.call(call.StopTransaction(meter_stop=1600, timestamp=now(),
-                                              transaction_id=tx, reason="Local", id_tag="TAG1"))
+    stop = await cp.call(
+        call.StopTransaction(
+            meter_stop=1600, timestamp=now(), transaction_id=tx, reason="Local", id_tag="TAG1"
+        )
+    )
     report("stop", status=stop.id_tag_info["status"] if stop.id_tag_info else None)
 
 

@@ -4,6 +4,7 @@ operator API over HTTP."""
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -14,9 +15,9 @@ from typing import Any
 import httpx
 import pytest
 import trio
-
 from evgw.api import create_api_token
 from evgw.domain import Role
+
 from tests.integration.gateway_fixtures import (
     PASSWORD,
     Running,
@@ -30,8 +31,9 @@ SCRIPT = Path(__file__).with_name("ocpp_charger.py")
 
 
 @pytest.fixture
-async def server(durable_store_url: str, nursery: trio.Nursery,
-                 tmp_path: Path) -> AsyncIterator[Running]:
+async def server(
+    durable_store_url: str, nursery: trio.Nursery, tmp_path: Path
+) -> AsyncIterator[Running]:
     """A real server on SQLite and on PostgreSQL (the store fixtures' backends)."""
     run = await start_server(nursery, server_config(tmp_path, durable_store_url))
     await register(run, "INTEROP1")
@@ -64,9 +66,11 @@ async def test_ocpp_package_charger_end_to_end(server: Running, nursery: trio.Nu
     assert store is not None
     api_token = await create_api_token(store, Role.OPERATOR, "interop")
     proc = await nursery.start(
-        lambda task_status: trio.run_process(
+        functools.partial(
+            trio.run_process,
             [sys.executable, str(SCRIPT), server.ocpp_url, "INTEROP1", PASSWORD],
-            stdout=subprocess.PIPE, check=False, task_status=task_status,
+            stdout=subprocess.PIPE,
+            check=False,
         )
     )
     charger = ChargerProcess(proc)

@@ -6,7 +6,6 @@ import string
 from pathlib import Path
 
 import pytest
-
 from evgw.config import ConfigError, config_from_dict, load_config, with_overrides
 from evgw.security import generate_password, hash_password, verify_password
 
@@ -37,10 +36,14 @@ def test_bad_config_names_the_key(data: dict[str, object], message: str) -> None
 def test_toml_file_and_overrides(tmp_path: Path) -> None:
     path = tmp_path / "evgw.toml"
     path.write_text('[ocpp]\nlisten = "0.0.0.0:9100"\n[store]\nurl = "sqlite:///x.db"\n')
-    cfg = with_overrides(load_config(path), db="sqlite:///y.db", ocpp_listen=None,
-                         api_listen="127.0.0.1:1")
+    cfg = with_overrides(
+        load_config(path), db="sqlite:///y.db", ocpp_listen=None, api_listen="127.0.0.1:1"
+    )
     assert (cfg.ocpp.listen, cfg.store.url, cfg.api.listen) == (
-        "0.0.0.0:9100", "sqlite:///y.db", "127.0.0.1:1")
+        "0.0.0.0:9100",
+        "sqlite:///y.db",
+        "127.0.0.1:1",
+    )
     path.write_text("[ocpp\n")
     with pytest.raises(ConfigError):
         load_config(path)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 
 import pytest
-
 from evgw.gateway._handshake import (
     FailureThrottle,
     HandshakeRefused,
@@ -32,8 +31,16 @@ def test_identity_from_path(path: str, prefix: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/ocpp", "/ocpp/", "/x/CP1", "/ocpp/a%3Ab", "/ocpp/" + "x" * 49, "/ocpp/a/b", "/ocpp/%0A",
-     "/ocpp/%20CP1"],
+    [
+        "/ocpp",
+        "/ocpp/",
+        "/x/CP1",
+        "/ocpp/a%3Ab",
+        "/ocpp/" + "x" * 49,
+        "/ocpp/a/b",
+        "/ocpp/%0A",
+        "/ocpp/%20CP1",
+    ],
 )
 def test_bad_paths(path: str) -> None:
     with pytest.raises(HandshakeRefused) as info:
@@ -77,8 +84,9 @@ def _basic(raw: bytes) -> list[tuple[bytes, bytes]]:
         ([], None),
     ],
 )
-def test_basic_credentials(headers: list[tuple[bytes, bytes]],
-                           expected: tuple[str, str] | None) -> None:
+def test_basic_credentials(
+    headers: list[tuple[bytes, bytes]], expected: tuple[str, str] | None
+) -> None:
     assert basic_credentials(headers) == expected
 
 

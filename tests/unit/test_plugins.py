@@ -1,10 +1,9 @@
-"""Plugin host: first answer wins; exceptions, timeouts and wrong answers fall back to the default."""
+"""Plugin host: first answer wins; exceptions, timeouts, wrong answers fall back to the default."""
 
 from __future__ import annotations
 
 import pytest
 import trio
-
 from evgw import metrics
 from evgw.config import PluginConfig
 from evgw.domain import TokenStatus
@@ -58,8 +57,9 @@ def failures(reason: str) -> float:
         ([object()], None, None),
     ],
 )
-async def test_decide(plugins: list[object], expected: AuthDecision | None,
-                      reason: str | None) -> None:
+async def test_decide(
+    plugins: list[object], expected: AuthDecision | None, reason: str | None
+) -> None:
     before = failures(reason) if reason else 0.0
     host = PluginHost(plugins, timeout_s=0.05)
     assert await host.decide("authorize", REQUEST, AuthDecision) == expected
@@ -68,8 +68,9 @@ async def test_decide(plugins: list[object], expected: AuthDecision | None,
 
 
 def test_load_by_import_path() -> None:
-    host = load_plugins(PluginConfig(modules=("tests.unit.test_plugins:Accepts",),
-                                     entry_points=False))
+    host = load_plugins(
+        PluginConfig(modules=("tests.unit.test_plugins:Accepts",), entry_points=False)
+    )
     assert isinstance(host.plugins[0], Accepts)
 
 

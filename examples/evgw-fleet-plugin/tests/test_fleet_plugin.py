@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from evgw.config import PluginConfig
 from evgw.domain import BootPolicy, TokenStatus
 from evgw.plugins import AuthDecision, AuthRequest, BootRequest, load_plugins
@@ -24,12 +23,16 @@ async def test_discovered_by_entry_point(host) -> None:  # type: ignore[no-untyp
 
 @pytest.mark.parametrize(
     ("token", "status", "group"),
-    [("FLEET-001", TokenStatus.ACCEPTED, "FLEET"), ("TAXI-9", TokenStatus.ACCEPTED, "TAXI"),
-     ("OTHER", None, None)],
+    [
+        ("FLEET-001", TokenStatus.ACCEPTED, "FLEET"),
+        ("TAXI-9", TokenStatus.ACCEPTED, "TAXI"),
+        ("OTHER", None, None),
+    ],
 )
 async def test_authorize(host, token: str, status: TokenStatus | None, group: str | None) -> None:  # type: ignore[no-untyped-def]
-    answer = await host.decide("authorize", AuthRequest("CP1", token, "ISO14443", INVALID),
-                               AuthDecision)
+    answer = await host.decide(
+        "authorize", AuthRequest("CP1", token, "ISO14443", INVALID), AuthDecision
+    )
     if status is None:
         assert answer is None
     else:

@@ -17,7 +17,7 @@ class ChargerNotConnected(CommandError):
 
 
 class UnknownAction(CommandError):
-    """The action does not exist in the charger's OCPP version or is not CSMS-initiated (API: 404)."""
+    """The action is not in the charger's OCPP version or not CSMS-initiated (API: 404)."""
 
 
 class PayloadInvalid(CommandError):

@@ -182,8 +182,9 @@ class Connection:
             await self._send_error(call.message_id, code, exc.description, exc.details)
             return
         except Exception:
-            log.exception("%s: handler %s failed (message %s)", self.charger_id, call.action,
-                          call.message_id)
+            log.exception(
+                "%s: handler %s failed (message %s)", self.charger_id, call.action, call.message_id
+            )
             metrics.MESSAGES.labels(call.action, "in", "internal_error").inc()
             code = self.codec.error_code("internal")
             await self._send_error(call.message_id, code, INTERNAL_ERROR_TEXT, {})
@@ -255,7 +256,10 @@ class Connection:
                 except ConnectionClosed:
                     return
             if scope.cancelled_caught:
-                log.warning("%s: no pong within %gs, closing", self.charger_id,
-                            self._settings.pong_timeout_s)
+                log.warning(
+                    "%s: no pong within %gs, closing",
+                    self.charger_id,
+                    self._settings.pong_timeout_s,
+                )
                 self._rx_scope.cancel()
                 return

@@ -76,8 +76,9 @@ class Gateway:
                 )
             )
             self.port = server.port
-            log.info("OCPP endpoint on ws://%s:%d/%s/<id>", host, server.port,
-                     self.config.path_prefix)
+            log.info(
+                "OCPP endpoint on ws://%s:%d/%s/<id>", host, server.port, self.config.path_prefix
+            )
             task_status.started(server.port)
 
     async def shutdown(self) -> None:
@@ -119,11 +120,17 @@ class Gateway:
     async def _run_connection(self, conn: Connection) -> None:
         old = self.registry.add(conn)
         if old is not None:
-            log.warning("%s: new authenticated connection from %s replaces the one from %s",
-                        conn.charger_id, conn.remote, old.remote)
+            log.warning(
+                "%s: new authenticated connection from %s replaces the one from %s",
+                conn.charger_id,
+                conn.remote,
+                old.remote,
+            )
             await self.store.add_security_event(
-                conn.charger_id, "DuplicateConnection",
-                {"old": old.remote, "new": conn.remote}, utc_now(),
+                conn.charger_id,
+                "DuplicateConnection",
+                {"old": old.remote, "new": conn.remote},
+                utc_now(),
             )
             await old.close("replaced by a new connection", 1008)
         log.info("%s: connected (%s) from %s", conn.charger_id, conn.version, conn.remote)
@@ -162,8 +169,9 @@ class Gateway:
         if profile == 0:
             return
         if profile >= 2:
-            await self._fail(charger_id, source, 403, "profile_mismatch",
-                             f"security profile {profile} needs TLS")
+            await self._fail(
+                charger_id, source, 403, "profile_mismatch", f"security profile {profile} needs TLS"
+            )
         await self._check_password(request, record, source)
 
     async def _check_password(
@@ -185,7 +193,9 @@ class Gateway:
         await self.store.put_charger(reg)
         log.warning("%s: unknown charger from %s registered as Pending", charger_id, source)
 
-    async def _fail(self, charger_id: str, source: str, status: int, reason: str, text: str) -> None:
+    async def _fail(
+        self, charger_id: str, source: str, status: int, reason: str, text: str
+    ) -> None:
         self._throttle.record_failure(f"ip:{source}")
         self._throttle.record_failure(f"id:{charger_id}")
         await self.store.add_security_event(

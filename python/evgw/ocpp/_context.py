@@ -1,4 +1,4 @@
-"""What a handler receives besides the payload, and the error a handler raises to answer CALLERROR."""
+"""What a handler receives besides the payload, and the error it raises to answer CALLERROR."""
 
 from __future__ import annotations
 

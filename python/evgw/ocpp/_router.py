@@ -92,7 +92,5 @@ def _spooled(ctx: CallContext, payload: Payload) -> SpooledCall:
 class _NoCaller:
     """Replayed messages have no live connection to call back on."""
 
-    async def call(
-        self, action: str, payload: Payload, *, timeout: float | None = None
-    ) -> Payload:
+    async def call(self, action: str, payload: Payload, *, timeout: float | None = None) -> Payload:
         raise OcppCallError("generic", "no live connection during spool replay")

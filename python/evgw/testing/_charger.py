@@ -48,7 +48,7 @@ class ScriptedCharger:
         self.received_calls.append(frame)
         if not self.auto_answer:
             return
-        responder = self.responses.get(frame[2], lambda _p: {"status": "Accepted"})
+        responder = self.responses.get(frame[2], _accept)
         await self.ws.send_message(json.dumps([3, frame[1], responder(frame[3])]))
 
     async def send_raw(self, text: str | bytes) -> None:
@@ -94,3 +94,7 @@ async def connect_charger(
         nursery.start_soon(charger._reader)
         yield charger
         nursery.cancel_scope.cancel()
+
+
+def _accept(_payload: dict[str, Any]) -> dict[str, Any]:
+    return {"status": "Accepted"}

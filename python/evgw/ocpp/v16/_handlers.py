@@ -112,8 +112,11 @@ async def stop_transaction(svc: Services, ctx: CallContext, p: Payload) -> Paylo
         )
     )
     if outcome.orphan:
-        log.warning("%s: StopTransaction for unknown transaction %s recorded for review",
-                    ctx.charger_id, p["transactionId"])
+        log.warning(
+            "%s: StopTransaction for unknown transaction %s recorded for review",
+            ctx.charger_id,
+            p["transactionId"],
+        )
     if "idTag" not in p:
         return {}
     decision = await svc.authorizer.authorize(ctx.charger_id, p["idTag"])
