@@ -1,14 +1,17 @@
-"""Wiring: store + plugins + OCPP gateway + operator API in one trio nursery."""
+"""Wiring: store + plugins + components + OCPP gateway + operator API in one trio nursery."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import attrs
 import trio
 
 from evgw.billing._authorization import Authorizer
+from evgw.components import BUILTIN_COMPONENTS, Component, ComponentContext, build_components
 from evgw.config import Config
+from evgw.events import EventBus
 from evgw.gateway._server import Gateway
 from evgw.ocpp._router import Router
 from evgw.ocpp._services import Services
@@ -30,10 +33,13 @@ class Endpoints:
 class Server:
     """`await nursery.start(server.run)` -> Endpoints; `await server.stop()` drains and ends."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, component_specs: Sequence[str] = BUILTIN_COMPONENTS) -> None:
         self.config = config
+        self.component_specs = component_specs
         self.store: Store | None = None
         self.gateway: Gateway | None = None
+        self.events = EventBus()  # subscribe before run() to follow the domain events
+        self.components: list[Component] = []
         self._stop = trio.Event()
 
     async def run(
@@ -44,11 +50,21 @@ class Server:
         store = self.store = await open_store(self.config.store.url)
         try:
             plugins = load_plugins(self.config.plugins)
-            services = Services(store, Authorizer(store, plugins), plugins, self.config.ocpp)
+            events = self.events
+            services = Services(
+                store, Authorizer(store, plugins), plugins, self.config.ocpp, events=events
+            )
             router = Router(services, Spool(self.config.ocpp.spool_dir))
-            gateway = self.gateway = Gateway(self.config.ocpp, store, router)
-            app = create_app(store=store, commander=gateway, is_ready=self._ready)
+            gateway = self.gateway = Gateway(self.config.ocpp, store, router, events)
+            context = ComponentContext(self.config, store, gateway, events, plugins)
+            self.components = build_components(context, self.component_specs)
+            extensions = [ext for c in self.components if (ext := c.api()) is not None]
+            app = create_app(
+                store=store, commander=gateway, is_ready=self._ready, extensions=extensions
+            )
             async with trio.open_nursery() as nursery:
+                for component in self.components:
+                    await nursery.start(component.run)
                 ocpp_port = await nursery.start(gateway.serve)
                 host, port = self.config.api.host_port
                 api_port = await nursery.start(serve_api, app, host, port)

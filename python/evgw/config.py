@@ -13,6 +13,10 @@ from typing import Any
 import attrs
 import cattrs
 
+from evgw.billing._config import BillingConfig
+from evgw.maintenance._config import MaintenanceConfig
+from evgw.smartcharging._config import SmartChargingConfig
+
 
 class UnknownChargerPolicy(enum.StrEnum):
     REJECT = "reject"  # refuse the WebSocket upgrade (HTTP 404)
@@ -80,6 +84,9 @@ class Config:
     api: ApiConfig = ApiConfig()
     store: StoreConfig = StoreConfig()
     plugins: PluginConfig = PluginConfig()
+    smartcharging: SmartChargingConfig = attrs.field(factory=SmartChargingConfig)
+    billing: BillingConfig = attrs.field(factory=BillingConfig)
+    maintenance: MaintenanceConfig = attrs.field(factory=MaintenanceConfig)
     log_level: str = "INFO"
 
 

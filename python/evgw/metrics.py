@@ -65,3 +65,9 @@ DROPPED_FRAMES = Counter(
     ["reason"],
     registry=REGISTRY,
 )
+EVENT_SUBSCRIBER_FAILURES = Counter(
+    "evgw_event_subscriber_failures_total",
+    "Domain-event subscribers that raised (the event still reached the others)",
+    ["event"],
+    registry=REGISTRY,
+)

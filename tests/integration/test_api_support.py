@@ -47,7 +47,9 @@ class RecordingCommander:
         return self.reply
 
     def connect(self, charger_id: str, version: str = "ocpp1.6") -> None:
-        self.connected[charger_id] = ConnectionInfo(charger_id, version, CONNECTED_AT, "127.0.0.1")
+        self.connected[charger_id] = ConnectionInfo(
+            charger_id, version, CONNECTED_AT, "127.0.0.1", CONNECTED_AT
+        )
 
     def connection(self, charger_id: str) -> ConnectionInfo | None:
         return self.connected.get(charger_id)

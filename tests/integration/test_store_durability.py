@@ -70,8 +70,9 @@ async def test_committed_writes_survive_reopen(durable_store_url: str) -> None:
 
 
 async def test_migrations_are_idempotent(durable_store_url: str) -> None:
-    latest = [v for v, _ in MIGRATIONS]
-    assert await migrate(durable_store_url) == latest
+    latest = [f"core:{v}" for v, _ in MIGRATIONS]
+    applied = await migrate(durable_store_url)
+    assert applied[: len(latest)] == latest  # core first, then the components' steps
     assert await migrate(durable_store_url) == []
     store = await open_store(durable_store_url)  # opening migrates too: nothing left to do
     await store.put_charger(ChargerRegistration("CP1"))
@@ -80,7 +81,7 @@ async def test_migrations_are_idempotent(durable_store_url: str) -> None:
 
 
 async def test_concurrent_migrations(durable_store_url: str) -> None:
-    results: list[list[int]] = []
+    results: list[list[str]] = []
 
     async def go() -> None:
         results.append(await migrate(durable_store_url))
@@ -88,4 +89,5 @@ async def test_concurrent_migrations(durable_store_url: str) -> None:
     async with trio.open_nursery() as nursery:
         for _ in range(4):
             nursery.start_soon(go)
-    assert sorted(map(tuple, results)) == [(), (), (), (1,)]
+    assert sorted(map(len, results))[:3] == [0, 0, 0]  # exactly one migrator did the work
+    assert "core:1" in max(results, key=len)

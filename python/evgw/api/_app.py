@@ -26,7 +26,7 @@ from ._errors import (
 )
 from ._handler import Call, Services
 from ._openapi import openapi_document
-from ._routes import API_ROUTES, PREFIX, ApiRoute
+from ._routes import API_ROUTES, PREFIX, ApiExtension, ApiRoute
 
 log = logging.getLogger("evgw.api")
 
@@ -53,8 +53,9 @@ def _api_endpoint(routes: Sequence[ApiRoute], services: Services) -> Endpoint:
     return endpoint
 
 
-def _api_routes(services: Services) -> list[Route]:
-    by_path = itertools.groupby(sorted(API_ROUTES, key=lambda r: r.path), key=lambda r: r.path)
+def _api_routes(services: Services, extensions: Sequence[ApiExtension]) -> list[Route]:
+    all_routes = [*API_ROUTES, *(r for ext in extensions for r in ext.routes)]
+    by_path = itertools.groupby(sorted(all_routes, key=lambda r: r.path), key=lambda r: r.path)
     routes = []
     for path, group in by_path:
         members = list(group)
@@ -89,11 +90,19 @@ def _root_routes(is_ready: Callable[[], bool], document: dict[str, object]) -> l
     ]
 
 
-def create_app(*, store: Store, commander: Commander, is_ready: Callable[[], bool]) -> Starlette:
-    """The operator API as an ASGI app (serve it with `serve_api`)."""
+def create_app(
+    *,
+    store: Store,
+    commander: Commander,
+    is_ready: Callable[[], bool],
+    extensions: Sequence[ApiExtension] = (),
+) -> Starlette:
+    """The operator API as an ASGI app (serve it with `serve_api`); `extensions` are the
+    components' routes (smart charging, billing, maintenance, ...)."""
     services = Services(store=store, commander=commander)
+    document = openapi_document(extensions)
     return Starlette(
-        routes=[*_root_routes(is_ready, openapi_document()), *_api_routes(services)],
+        routes=[*_root_routes(is_ready, document), *_api_routes(services, extensions)],
         exception_handlers={
             HTTPException: http_exception_handler,
             Exception: unexpected_exception_handler,

@@ -4,6 +4,7 @@ field tables the handlers validate with, roles from the route table."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -14,7 +15,7 @@ from ._chargers import CREATE_FIELDS, SETTINGS
 from ._fields import Field, object_schema, query_parameters
 from ._handler import PAGE_QUERY
 from ._ocpp import TIMEOUT_QUERY
-from ._routes import API_ROUTES, PREFIX
+from ._routes import API_ROUTES, PREFIX, ApiExtension
 from ._tokens import TOKEN_FIELDS
 from ._transactions import TRANSACTION_QUERY
 
@@ -260,10 +261,24 @@ def _root_paths() -> dict[str, Any]:
     }
 
 
-def openapi_document() -> dict[str, Any]:
-    roles = {(r.method, r.path): r.role.value for r in API_ROUTES}
+def openapi_document(extensions: Sequence[ApiExtension] = ()) -> dict[str, Any]:
+    routes = [*API_ROUTES, *(r for ext in extensions for r in ext.routes)]
+    roles = {(r.method, r.path): r.role.value for r in routes}
+    operations: dict[tuple[str, str], Any] = dict(OPERATIONS)
+    schemas = dict(SCHEMAS)
+    for ext in extensions:
+        clash = (set(ext.operations) & set(operations)) | (set(ext.schemas) & set(schemas))
+        if clash:
+            raise ValueError(f"API extension redefines {sorted(map(str, clash))}")
+        missing = {(r.method, r.path) for r in ext.routes} - set(ext.operations)
+        if missing:
+            raise ValueError(f"API extension routes without documentation: {sorted(missing)}")
+        operations.update(ext.operations)
+        schemas.update(ext.schemas)
     paths = _root_paths()
-    for (method, path), doc in OPERATIONS.items():
+    for (method, path), doc in operations.items():
+        if not isinstance(doc, Doc):
+            raise TypeError(f"{method} {path}: documentation must be an evgw.api.Doc")
         operation = _operation(method, path, doc, roles.get((method, path), "admin"))
         paths.setdefault(PREFIX + path, {})[method.lower()] = operation
     return {
@@ -271,7 +286,7 @@ def openapi_document() -> dict[str, Any]:
         "info": {"title": "evgw operator API", "version": "1"},
         "paths": paths,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": schemas,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

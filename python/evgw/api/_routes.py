@@ -20,6 +20,19 @@ class ApiRoute:
     role: Role
 
 
+@attrs.frozen
+class ApiExtension:
+    """The routes a component adds under /api/v1, with their OpenAPI documentation.
+
+    ``operations`` maps (method, path) to an ``evgw.api.Doc``; ``schemas`` are added to the
+    document's components (names must not clash with the core's). Every route needs a Doc.
+    """
+
+    routes: tuple[ApiRoute, ...]
+    operations: dict[tuple[str, str], object] = attrs.field(factory=dict)
+    schemas: dict[str, dict[str, object]] = attrs.field(factory=dict)
+
+
 VIEWER, OPERATOR, ADMIN = Role.VIEWER, Role.OPERATOR, Role.ADMIN
 
 API_ROUTES = (

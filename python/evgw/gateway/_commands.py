@@ -52,6 +52,7 @@ class ConnectionInfo:
     ocpp_version: str
     connected_at: datetime
     remote: str
+    last_frame_at: datetime  # any frame or pong from the charger
 
 
 class Commander(Protocol):

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -65,6 +66,7 @@ class Connection:
         self.version = codec.version
         self.remote = remote
         self.connected_at = datetime.now(UTC)
+        self._last_frame = time.time()
         self._ws = ws
         self._dispatch = dispatch
         self._settings = settings
@@ -75,6 +77,10 @@ class Connection:
         self._rx_scope = trio.CancelScope()
         self._done = trio.Event()
         self.closing_reason: str | None = None
+
+    @property
+    def last_frame_at(self) -> datetime:
+        return datetime.fromtimestamp(self._last_frame, UTC)
 
     # lifecycle ---------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -108,6 +114,7 @@ class Connection:
                 message = await self._ws.get_message()
             except ConnectionClosed:
                 return
+            self._last_frame = time.time()
             await self._bucket.acquire()
             if isinstance(message, bytes):
                 self._drop("binary", "binary frame (OCPP-J is text only)")
@@ -255,11 +262,11 @@ class Connection:
                     await self._ws.ping()
                 except ConnectionClosed:
                     return
-            if scope.cancelled_caught:
-                log.warning(
-                    "%s: no pong within %gs, closing",
-                    self.charger_id,
-                    self._settings.pong_timeout_s,
-                )
-                self._rx_scope.cancel()
-                return
+            if not scope.cancelled_caught:
+                self._last_frame = time.time()
+                continue
+            log.warning(
+                "%s: no pong within %gs, closing", self.charger_id, self._settings.pong_timeout_s
+            )
+            self._rx_scope.cancel()
+            return

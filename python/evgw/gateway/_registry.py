@@ -29,11 +29,13 @@ class Registry:
             metrics.CONNECTED_CHARGERS.labels(old.version).dec()
         return old
 
-    def remove(self, conn: Connection) -> None:
-        """Forget `conn` unless a newer connection already took its place."""
-        if self._by_id.get(conn.charger_id) is conn:
-            del self._by_id[conn.charger_id]
-            metrics.CONNECTED_CHARGERS.labels(conn.version).dec()
+    def remove(self, conn: Connection) -> bool:
+        """Forget `conn` unless a newer connection already took its place (then False)."""
+        if self._by_id.get(conn.charger_id) is not conn:
+            return False
+        del self._by_id[conn.charger_id]
+        metrics.CONNECTED_CHARGERS.labels(conn.version).dec()
+        return True
 
     def __len__(self) -> int:
         return len(self._by_id)

@@ -14,6 +14,7 @@ from trio_websocket import WebSocketRequest, serve_websocket
 from evgw import _core, metrics
 from evgw.config import OcppConfig, UnknownChargerPolicy
 from evgw.domain import BootPolicy, ChargerRecord, ChargerRegistration
+from evgw.events import ChargerConnected, ChargerDisconnected, EventBus
 from evgw.gateway._auth import PasswordVerifier
 from evgw.gateway._commands import (
     ChargerNotConnected,
@@ -40,10 +41,13 @@ _WS_SLACK = 1024  # let frames a little over our limit reach the codec, which an
 
 
 class Gateway:
-    def __init__(self, config: OcppConfig, store: Store, router: Router) -> None:
+    def __init__(
+        self, config: OcppConfig, store: Store, router: Router, events: EventBus | None = None
+    ) -> None:
         self.config = config
         self.store = store
         self.router = router
+        self.events = events or EventBus()
         self.registry = Registry()
         self.codecs = {
             v: _core.Codec(v, max_frame_bytes=config.max_frame_bytes) for v in config.versions
@@ -134,10 +138,15 @@ class Gateway:
             )
             await old.close("replaced by a new connection", 1008)
         log.info("%s: connected (%s) from %s", conn.charger_id, conn.version, conn.remote)
+        self.events.publish(ChargerConnected(conn.charger_id, conn.version, conn.connected_at))
         try:
             await conn.run()
         finally:
-            self.registry.remove(conn)
+            if self.registry.remove(conn):
+                reason = conn.closing_reason or "closed by the charger or the network"
+                self.events.publish(
+                    ChargerDisconnected(conn.charger_id, utc_now(), conn.last_frame_at, reason)
+                )
             await self._touch(conn.charger_id)
             log.info("%s: disconnected", conn.charger_id)
 
@@ -234,7 +243,9 @@ class Gateway:
 
 
 def _info(conn: Connection) -> ConnectionInfo:
-    return ConnectionInfo(conn.charger_id, conn.version, conn.connected_at, conn.remote)
+    return ConnectionInfo(
+        conn.charger_id, conn.version, conn.connected_at, conn.remote, conn.last_frame_at
+    )
 
 
 def _remote_host(request: WebSocketRequest) -> str:

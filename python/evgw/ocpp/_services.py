@@ -6,6 +6,7 @@ import attrs
 
 from evgw.billing._authorization import Authorizer
 from evgw.config import OcppConfig
+from evgw.events import EventBus
 from evgw.plugins import PluginHost
 from evgw.store import Store
 
@@ -25,6 +26,7 @@ class Services:
     authorizer: Authorizer
     plugins: PluginHost
     config: OcppConfig
+    events: EventBus = attrs.field(factory=EventBus)
     live: dict[str, ChargerLiveState] = attrs.field(factory=dict)
 
     def live_state(self, charger_id: str) -> ChargerLiveState:

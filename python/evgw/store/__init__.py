@@ -7,11 +7,13 @@ finally:
     await store.aclose()
 """
 
+from evgw.store._db import Db
 from evgw.store._errors import StoreError, StoreUnavailable
 from evgw.store._interface import Store, StoreStatistics
 from evgw.store._open import migrate, open_store
 
 __all__ = [
+    "Db",
     "Store",
     "StoreError",
     "StoreStatistics",

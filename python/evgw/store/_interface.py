@@ -8,7 +8,9 @@ own connection(s). Every write that returns has been committed (the durability r
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 import attrs
 
@@ -25,6 +27,9 @@ from evgw.domain import (
     StopTx,
     Transaction,
 )
+from evgw.store._db import Db
+
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -46,6 +51,20 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def statistics(self) -> StoreStatistics: ...
+
+    # components (smart charging, billing, maintenance, ...) ----------------------------------
+    @abc.abstractmethod
+    async def write(self, op: Callable[[Db], T]) -> T:
+        """Run ``op(db)`` on the writer thread in the next group commit; committed on return.
+
+        For a component's own tables (its migrations are in its ``_schema`` module, see
+        ``evgw.store.COMPONENT_SCHEMAS``). ``op`` must be quick, use only ``db`` and raise to
+        roll back its own changes (each operation runs in its own savepoint).
+        """
+
+    @abc.abstractmethod
+    async def read(self, op: Callable[[Db], T]) -> T:
+        """Run ``op(db)`` on a reader connection (sees everything committed before the call)."""
 
     # chargers --------------------------------------------------------------------------------
     @abc.abstractmethod

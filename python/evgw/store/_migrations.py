@@ -7,9 +7,12 @@ append-only: never edit one that has shipped, add a new one.
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime
 
 from evgw.store._db import Db
+
+Step = str | dict[str, str]
 
 _V1 = """
 CREATE TABLE counters (
@@ -135,53 +138,93 @@ CREATE INDEX security_events_charger ON security_events (charger_id, at);
 """
 
 #: (version, SQL for every backend, or {backend: SQL}).
-MIGRATIONS: list[tuple[int, str | dict[str, str]]] = [
+MIGRATIONS: list[tuple[int, Step]] = [
     (1, _V1),
 ]
+
+#: Modules of the parts that own tables beside the core (each has ``COMPONENT: str`` and
+#: ``MIGRATIONS: list[tuple[int, Step]]``, append-only like the core list). Their steps run
+#: after the core's, in this order, and are recorded per component.
+COMPONENT_SCHEMAS: tuple[str, ...] = (
+    "evgw.ocpp.v201._schema",
+    "evgw.smartcharging._schema",
+    "evgw.billing._schema",
+    "evgw.maintenance._schema",
+)
 
 _BOOKKEEPING = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,
     applied_at {ts} NOT NULL
+);
+CREATE TABLE IF NOT EXISTS component_migrations (
+    component TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    applied_at {ts} NOT NULL,
+    PRIMARY KEY (component, version)
 )
 """
 
 
-def _statements(db: Db, step: str | dict[str, str]) -> list[str]:
+def _statements(db: Db, step: Step) -> list[str]:
     text = step if isinstance(step, str) else step[db.backend]
     text = text.format(**db.ddl_types)
     return [s.strip() for s in text.split(";") if s.strip()]
 
 
-def apply_migrations(db: Db) -> list[int]:
-    """Apply the missing steps, each in its own transaction; answer the versions applied now."""
+def _component_steps() -> list[tuple[str, int, Step]]:
+    steps: list[tuple[str, int, Step]] = [("core", v, step) for v, step in MIGRATIONS]
+    for name in COMPONENT_SCHEMAS:
+        module = importlib.import_module(name)
+        steps += [(module.COMPONENT, v, step) for v, step in module.MIGRATIONS]
+    return steps
+
+
+def _apply_step(db: Db, component: str, version: int, step: Step) -> bool:
+    """One step in its own transaction, under the schema lock; False if it was applied."""
+    if component == "core":
+        done_sql = "SELECT 1 FROM schema_migrations WHERE version = ?"
+        done_params: tuple[object, ...] = (version,)
+        mark_sql = "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"
+    else:
+        done_sql = "SELECT 1 FROM component_migrations WHERE component = ? AND version = ?"
+        done_params = (component, version)
+        mark_sql = (
+            "INSERT INTO component_migrations (component, version, applied_at) VALUES (?, ?, ?)"
+        )
     db.begin_write()
     try:
-        db.lock_schema()
-        db.run(_BOOKKEEPING.format(**db.ddl_types))
+        db.lock_schema()  # another process may be migrating: re-check under the lock
+        if db.one(done_sql, done_params) is not None:
+            db.commit()
+            return False
+        for statement in _statements(db, step):
+            db.run(statement)
+        db.run(mark_sql, (*done_params, db.ts(datetime.now(UTC))))
         db.commit()
     except BaseException:
         db.rollback()
         raise
-    applied: list[int] = []
-    for version, step in MIGRATIONS:
-        db.begin_write()
-        try:
-            db.lock_schema()  # another process may be migrating: re-check under the lock
-            done = db.one("SELECT 1 FROM schema_migrations WHERE version = ?", (version,))
-            if done is None:
-                for statement in _statements(db, step):
-                    db.run(statement)
-                db.run(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
-                    (version, db.ts(datetime.now(UTC))),
-                )
-                applied.append(version)
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
-    return applied
+    return True
+
+
+def apply_migrations(db: Db) -> list[str]:
+    """Apply the missing steps, each in its own transaction; answer the steps applied now
+    as ``"component:version"`` (core steps as ``"core:N"``)."""
+    db.begin_write()
+    try:
+        db.lock_schema()
+        for statement in _statements(db, _BOOKKEEPING):
+            db.run(statement)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    return [
+        f"{component}:{version}"
+        for component, version, step in _component_steps()
+        if _apply_step(db, component, version, step)
+    ]
 
 
 def current_version(db: Db) -> int:

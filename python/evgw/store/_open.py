@@ -34,7 +34,7 @@ def connector_for(url: str) -> Callable[[], Db]:
     raise ValueError(f"unsupported store URL {url!r} (use sqlite:///... or postgresql://...)")
 
 
-def _connect_and_migrate(connect: Callable[[], Db]) -> tuple[Db, list[int]]:
+def _connect_and_migrate(connect: Callable[[], Db]) -> tuple[Db, list[str]]:
     db = connect()
     try:
         return db, apply_migrations(db)
@@ -43,7 +43,7 @@ def _connect_and_migrate(connect: Callable[[], Db]) -> tuple[Db, list[int]]:
         raise
 
 
-async def _prepare(url: str) -> tuple[Callable[[], Db], Db, list[int]]:
+async def _prepare(url: str) -> tuple[Callable[[], Db], Db, list[str]]:
     connect = connector_for(url)
     try:
         db, applied = await trio.to_thread.run_sync(_connect_and_migrate, connect)
@@ -52,7 +52,7 @@ async def _prepare(url: str) -> tuple[Callable[[], Db], Db, list[int]]:
     return connect, db, applied
 
 
-async def migrate(url: str) -> list[int]:
+async def migrate(url: str) -> list[str]:
     """Bring the schema up to date; answer the versions applied by this call ([] if current)."""
     _connect, db, applied = await _prepare(url)
     await trio.to_thread.run_sync(db.close)

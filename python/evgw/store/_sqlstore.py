@@ -4,7 +4,9 @@ operation (committed before it returns) or one reader call."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from evgw.domain import (
     ApiToken,
@@ -22,11 +24,13 @@ from evgw.domain import (
 from evgw.store import _ops_registry as reg
 from evgw.store import _ops_tx as tx
 from evgw.store import _tx_queries as txq
+from evgw.store._db import Db
 from evgw.store._interface import Store, StoreStatistics
 from evgw.store._reader import Readers
 from evgw.store._writer import Writer
 
 _p = functools.partial
+T = TypeVar("T")
 
 
 class SqlStore(Store):
@@ -49,6 +53,12 @@ class SqlStore(Store):
             last_batch_size=w.last_batch_size,
             writer_alive=w.alive,
         )
+
+    async def write(self, op: Callable[[Db], T]) -> T:
+        return await self._w.submit(op)
+
+    async def read(self, op: Callable[[Db], T]) -> T:
+        return await self._r.run(op)
 
     # chargers
     async def put_charger(self, reg_: ChargerRegistration) -> bool:

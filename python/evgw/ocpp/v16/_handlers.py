@@ -8,6 +8,16 @@ from typing import Any
 
 from evgw.billing._authorization import id_tag_info
 from evgw.domain import BootPolicy, MeterBatch, StartTx, StopTx
+from evgw.events import (
+    ChargerBooted,
+    ConnectorStatusChanged,
+    DiagnosticsStatusChanged,
+    FirmwareStatusChanged,
+    MeterValuesReceived,
+    SecurityEventReceived,
+    TransactionStarted,
+    TransactionStopped,
+)
 from evgw.ocpp._context import CallContext
 from evgw.ocpp._services import Services
 from evgw.ocpp._time import format_timestamp, parse_timestamp, utc_now
@@ -42,6 +52,19 @@ async def boot_notification(svc: Services, ctx: CallContext, p: Payload) -> Payl
         at=ctx.received_at,
     )
     svc.live_state(ctx.charger_id).boot_status = str(status)
+    svc.events.publish(
+        ChargerBooted(
+            ctx.charger_id,
+            ctx.ocpp_version,
+            request.vendor,
+            request.model,
+            request.firmware_version,
+            request.serial_number,
+            str(status),
+            None,
+            ctx.received_at,
+        )
+    )
     interval = (
         svc.config.heartbeat_interval_s
         if status == BootPolicy.ACCEPTED
@@ -57,15 +80,26 @@ async def heartbeat(svc: Services, ctx: CallContext, p: Payload) -> Payload:
 async def status_notification(svc: Services, ctx: CallContext, p: Payload) -> Payload:
     evse_id, connector_id = evse_and_connector(p["connectorId"])
     error = p["errorCode"]
+    event = ConnectorStatusChanged(
+        ctx.charger_id,
+        evse_id,
+        connector_id,
+        p["status"],
+        None if error == "NoError" else error,
+        p.get("vendorErrorCode"),
+        p.get("info"),
+        parse_timestamp(p["timestamp"]) if "timestamp" in p else ctx.received_at,
+    )
     await svc.store.record_status(
         ctx.charger_id,
         evse_id=evse_id,
         connector_id=connector_id,
-        status=p["status"],
-        error_code=None if error == "NoError" else error,
-        info=p.get("info") or p.get("vendorErrorCode"),
-        at=parse_timestamp(p["timestamp"]) if "timestamp" in p else ctx.received_at,
+        status=event.status,
+        error_code=event.error_code,
+        info=event.info or event.vendor_error_code,
+        at=event.at,
     )
+    svc.events.publish(event)
     return {}
 
 
@@ -77,18 +111,29 @@ async def authorize(svc: Services, ctx: CallContext, p: Payload) -> Payload:
 async def start_transaction(svc: Services, ctx: CallContext, p: Payload) -> Payload:
     decision = await svc.authorizer.authorize(ctx.charger_id, p["idTag"])
     evse_id, connector_id = evse_and_connector(p["connectorId"])
-    outcome = await svc.store.start_transaction(
-        StartTx(
-            charger_id=ctx.charger_id,
-            evse_id=evse_id,
-            connector_id=connector_id,
-            id_token=p["idTag"],
-            meter_start_wh=p["meterStart"],
-            started_at=parse_timestamp(p["timestamp"]),
-            received_at=ctx.received_at,
-            reservation_id=p.get("reservationId"),
-            auth_status=str(decision.status),
-            raw=ctx.raw,
+    start = StartTx(
+        charger_id=ctx.charger_id,
+        evse_id=evse_id,
+        connector_id=connector_id,
+        id_token=p["idTag"],
+        meter_start_wh=p["meterStart"],
+        started_at=parse_timestamp(p["timestamp"]),
+        received_at=ctx.received_at,
+        reservation_id=p.get("reservationId"),
+        auth_status=str(decision.status),
+        raw=ctx.raw,
+    )
+    outcome = await svc.store.start_transaction(start)
+    svc.events.publish(
+        TransactionStarted(
+            ctx.charger_id,
+            outcome.transaction_id,
+            evse_id,
+            connector_id,
+            start.id_token,
+            start.meter_start_wh,
+            start.started_at,
+            outcome.duplicate,
         )
     )
     if outcome.duplicate:
@@ -97,18 +142,28 @@ async def start_transaction(svc: Services, ctx: CallContext, p: Payload) -> Payl
 
 
 async def stop_transaction(svc: Services, ctx: CallContext, p: Payload) -> Payload:
-    outcome = await svc.store.stop_transaction(
-        StopTx(
-            charger_id=ctx.charger_id,
-            ocpp16_id=p["transactionId"],
-            transaction_id=None,
-            id_token=p.get("idTag"),
-            meter_stop_wh=p["meterStop"],
-            stopped_at=parse_timestamp(p["timestamp"]),
-            received_at=ctx.received_at,
-            reason=p.get("reason"),
-            samples=samples_from_meter_values(p.get("transactionData", [])),
-            raw=ctx.raw,
+    stop = StopTx(
+        charger_id=ctx.charger_id,
+        ocpp16_id=p["transactionId"],
+        transaction_id=None,
+        id_token=p.get("idTag"),
+        meter_stop_wh=p["meterStop"],
+        stopped_at=parse_timestamp(p["timestamp"]),
+        received_at=ctx.received_at,
+        reason=p.get("reason"),
+        samples=samples_from_meter_values(p.get("transactionData", [])),
+        raw=ctx.raw,
+    )
+    outcome = await svc.store.stop_transaction(stop)
+    svc.events.publish(
+        TransactionStopped(
+            ctx.charger_id,
+            outcome.transaction_id,
+            stop.meter_stop_wh,
+            stop.stopped_at,
+            stop.reason,
+            outcome.duplicate,
+            outcome.orphan,
         )
     )
     if outcome.orphan:
@@ -131,16 +186,25 @@ async def meter_values(svc: Services, ctx: CallContext, p: Payload) -> Payload:
         if ocpp16_id is not None
         else None
     )
-    await svc.store.add_meter_values(
-        MeterBatch(
-            charger_id=ctx.charger_id,
-            evse_id=evse_id,
-            connector_id=connector_id,
-            transaction_id=transaction.id if transaction else None,
-            ocpp16_id=ocpp16_id,
-            samples=samples_from_meter_values(p["meterValue"]),
-            received_at=ctx.received_at,
-            raw=ctx.raw,
+    batch = MeterBatch(
+        charger_id=ctx.charger_id,
+        evse_id=evse_id,
+        connector_id=connector_id,
+        transaction_id=transaction.id if transaction else None,
+        ocpp16_id=ocpp16_id,
+        samples=samples_from_meter_values(p["meterValue"]),
+        received_at=ctx.received_at,
+        raw=ctx.raw,
+    )
+    await svc.store.add_meter_values(batch)
+    svc.events.publish(
+        MeterValuesReceived(
+            ctx.charger_id,
+            evse_id,
+            connector_id,
+            batch.transaction_id,
+            tuple(batch.samples),
+            ctx.received_at,
         )
     )
     return {}
@@ -153,28 +217,32 @@ async def data_transfer(svc: Services, ctx: CallContext, p: Payload) -> Payload:
 
 async def diagnostics_status(svc: Services, ctx: CallContext, p: Payload) -> Payload:
     svc.live_state(ctx.charger_id).diagnostics_status = p["status"]
+    svc.events.publish(
+        DiagnosticsStatusChanged(ctx.charger_id, p["status"], p.get("requestId"), ctx.received_at)
+    )
     return {}
 
 
 async def firmware_status(svc: Services, ctx: CallContext, p: Payload) -> Payload:
     svc.live_state(ctx.charger_id).firmware_status = p["status"]
+    svc.events.publish(
+        FirmwareStatusChanged(ctx.charger_id, p["status"], p.get("requestId"), ctx.received_at)
+    )
     return {}
 
 
 async def security_event(svc: Services, ctx: CallContext, p: Payload) -> Payload:
     detail = {"tech_info": p.get("techInfo"), "timestamp": p["timestamp"]}
     await svc.store.add_security_event(ctx.charger_id, p["type"], detail, ctx.received_at)
+    at = parse_timestamp(p["timestamp"])
+    svc.events.publish(SecurityEventReceived(ctx.charger_id, p["type"], p.get("techInfo"), at))
     return {}
 
 
-async def log_status(svc: Services, ctx: CallContext, p: Payload) -> Payload:
-    svc.live_state(ctx.charger_id).diagnostics_status = p["status"]
-    return {}
-
-
-async def signed_firmware_status(svc: Services, ctx: CallContext, p: Payload) -> Payload:
-    svc.live_state(ctx.charger_id).firmware_status = p["status"]
-    return {}
+# The 1.6 security extension's LogStatusNotification / SignedFirmwareStatusNotification carry
+# a requestId; they share the handlers above.
+log_status = diagnostics_status
+signed_firmware_status = firmware_status
 
 
 async def sign_certificate(svc: Services, ctx: CallContext, p: Payload) -> Payload:

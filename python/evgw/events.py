@@ -1,0 +1,169 @@
+"""Domain events: what the gateway learned, version-neutral, published after it is committed.
+
+The OCPP handlers (1.6 and 2.x) and the gateway publish; smart charging, billing and
+maintenance subscribe. Subscribers are plain functions called in the publishing task: they
+must be quick and must not block (update in-memory state, or ``send_nowait`` into the
+component's own channel and do the slow work in its own task). A subscriber that raises is
+logged and counted; the publisher and the other subscribers go on.
+
+Events are a prompt notification, not the record: what must never be lost (transactions,
+meter values, statuses) is in the store before the event is published, so a component that
+restarts reads the store, then follows the events.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import attrs
+
+from evgw import metrics
+from evgw.domain import MeterSample
+
+log = logging.getLogger("evgw.events")
+
+
+@attrs.frozen
+class ChargerConnected:
+    charger_id: str
+    ocpp_version: str
+    at: datetime
+
+
+@attrs.frozen
+class ChargerDisconnected:
+    """Liveness between these two: ``Commander.connection(id).last_frame_at``."""
+
+    charger_id: str
+    at: datetime
+    last_frame_at: datetime  # when the last frame arrived (outages start there)
+    reason: str
+
+
+@attrs.frozen
+class ChargerBooted:
+    charger_id: str
+    ocpp_version: str
+    vendor: str
+    model: str
+    firmware_version: str | None
+    serial_number: str | None
+    status: str  # the BootNotification answer: Accepted / Pending / Rejected
+    reason: str | None  # 2.x BootReason; None for 1.6
+    at: datetime
+
+
+@attrs.frozen
+class ConnectorStatusChanged:
+    """1.6 StatusNotification / 2.x StatusNotification (+ NotifyEvent AvailabilityState).
+
+    ``status`` is spelt as the charger sent it; ``evse_id``/``connector_id`` are 0 for the
+    charger as a whole. ``error_code`` is None for NoError.
+    """
+
+    charger_id: str
+    evse_id: int
+    connector_id: int
+    status: str
+    error_code: str | None
+    vendor_error_code: str | None
+    info: str | None
+    at: datetime  # the charger's timestamp when it sent one, else the arrival time
+
+
+@attrs.frozen
+class TransactionStarted:
+    charger_id: str
+    transaction_id: str  # evgw's id (string, version-neutral)
+    evse_id: int
+    connector_id: int
+    id_token: str | None
+    meter_start_wh: int | None
+    started_at: datetime
+    duplicate: bool  # a retried start: already published once
+
+
+@attrs.frozen
+class TransactionStopped:
+    charger_id: str
+    transaction_id: str  # for an orphan: the review record made for the unknown transaction
+    meter_stop_wh: int | None
+    stopped_at: datetime
+    reason: str | None
+    duplicate: bool
+    orphan: bool
+
+
+@attrs.frozen
+class MeterValuesReceived:
+    charger_id: str
+    evse_id: int
+    connector_id: int
+    transaction_id: str | None
+    samples: tuple[MeterSample, ...]
+    at: datetime  # arrival time
+
+
+@attrs.frozen
+class FirmwareStatusChanged:
+    charger_id: str
+    status: str
+    request_id: int | None
+    at: datetime
+
+
+@attrs.frozen
+class DiagnosticsStatusChanged:
+    charger_id: str
+    status: str
+    request_id: int | None
+    at: datetime
+
+
+@attrs.frozen
+class SecurityEventReceived:
+    charger_id: str
+    kind: str
+    tech_info: str | None
+    at: datetime
+
+
+Event = (
+    ChargerConnected
+    | ChargerDisconnected
+    | ChargerBooted
+    | ConnectorStatusChanged
+    | TransactionStarted
+    | TransactionStopped
+    | MeterValuesReceived
+    | FirmwareStatusChanged
+    | DiagnosticsStatusChanged
+    | SecurityEventReceived
+)
+
+E = TypeVar("E")
+
+
+class EventBus:
+    """Synchronous fan-out by event type (no queue, no task, nothing when nobody listens)."""
+
+    def __init__(self) -> None:
+        self._subscribers: dict[type[Any], list[Callable[[Any], None]]] = {}
+
+    def subscribe(self, kind: type[E], handler: Callable[[E], None]) -> None:
+        self._subscribers.setdefault(kind, []).append(handler)
+
+    def wants(self, kind: type[Any]) -> bool:
+        """True when someone listens (lets a publisher skip building an expensive event)."""
+        return kind in self._subscribers
+
+    def publish(self, event: Event) -> None:
+        for handler in self._subscribers.get(type(event), ()):
+            try:
+                handler(event)
+            except Exception:
+                log.exception("event subscriber %r failed on %s", handler, type(event).__name__)
+                metrics.EVENT_SUBSCRIBER_FAILURES.labels(type(event).__name__).inc()
