@@ -137,7 +137,9 @@ class Store(abc.ABC):
         flag, never an error. meter_stop < meter_start is stored and flagged."""
 
     @abc.abstractmethod
-    async def add_meter_values(self, batch: MeterBatch) -> None: ...
+    async def add_meter_values(self, batch: MeterBatch) -> str | None:
+        """Store the samples; answer the evgw transaction id they belong to (the batch's own,
+        or resolved from its 1.6 ``ocpp16_id`` in the same operation), None if none."""
 
     @abc.abstractmethod
     async def find_transaction_by_ocpp16_id(

@@ -203,7 +203,7 @@ def insert_samples(
         )
 
 
-def add_meter_values(db: Db, b: MeterBatch) -> None:
+def add_meter_values(db: Db, b: MeterBatch) -> str | None:
     tx_id = b.transaction_id
     if tx_id is None and b.ocpp16_id is not None and b.ocpp16_id >= 0:
         row = db.one(
@@ -220,3 +220,4 @@ def add_meter_values(db: Db, b: MeterBatch) -> None:
         samples=b.samples,
     )
     record_raw(db, b.charger_id, b.received_at, "MeterValues", tx_id=tx_id, raw=b.raw)
+    return tx_id

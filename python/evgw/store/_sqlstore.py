@@ -143,8 +143,8 @@ class SqlStore(Store):
     async def stop_transaction(self, stop: StopTx) -> StopOutcome:
         return await self._w.submit(_p(tx.stop_transaction, s=stop))
 
-    async def add_meter_values(self, batch: MeterBatch) -> None:
-        await self._w.submit(_p(tx.add_meter_values, b=batch))
+    async def add_meter_values(self, batch: MeterBatch) -> str | None:
+        return await self._w.submit(_p(tx.add_meter_values, b=batch))
 
     async def find_transaction_by_ocpp16_id(
         self, charger_id: str, ocpp16_id: int

@@ -180,29 +180,23 @@ async def stop_transaction(svc: Services, ctx: CallContext, p: Payload) -> Paylo
 
 async def meter_values(svc: Services, ctx: CallContext, p: Payload) -> Payload:
     evse_id, connector_id = evse_and_connector(p["connectorId"])
-    ocpp16_id = p.get("transactionId")
-    transaction = (
-        await svc.store.find_transaction_by_ocpp16_id(ctx.charger_id, ocpp16_id)
-        if ocpp16_id is not None
-        else None
-    )
     batch = MeterBatch(
         charger_id=ctx.charger_id,
         evse_id=evse_id,
         connector_id=connector_id,
-        transaction_id=transaction.id if transaction else None,
-        ocpp16_id=ocpp16_id,
+        transaction_id=None,  # the store resolves ocpp16_id in the same write
+        ocpp16_id=p.get("transactionId"),
         samples=samples_from_meter_values(p["meterValue"]),
         received_at=ctx.received_at,
         raw=ctx.raw,
     )
-    await svc.store.add_meter_values(batch)
+    transaction_id = await svc.store.add_meter_values(batch)
     svc.events.publish(
         MeterValuesReceived(
             ctx.charger_id,
             evse_id,
             connector_id,
-            batch.transaction_id,
+            transaction_id,
             tuple(batch.samples),
             ctx.received_at,
         )
