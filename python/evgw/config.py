@@ -38,7 +38,7 @@ def _host_port(value: str) -> tuple[str, int]:
 class OcppConfig:
     listen: str = "127.0.0.1:9000"
     path_prefix: str = "ocpp"
-    versions: tuple[str, ...] = ("ocpp1.6",)
+    versions: tuple[str, ...] = ("ocpp1.6", "ocpp2.0.1", "ocpp2.1")
     max_frame_bytes: int = 65536
     call_timeout_s: float = 30.0
     heartbeat_interval_s: int = 300

@@ -161,6 +161,43 @@ class MeterBatch:
 
 
 @attrs.frozen
+class TxEvent:
+    """One 2.x TransactionEvent as reported; idempotent on (charger, transaction id, seq_no).
+
+    `meter_start_wh` / `meter_stop_wh` are the energy register read from the event's meter
+    values (Started: Transaction.Begin sample; Ended: Transaction.End sample), when present.
+    """
+
+    charger_id: str
+    ocpp_transaction_id: str
+    seq_no: int
+    event_type: str  # Started | Updated | Ended
+    trigger_reason: str
+    timestamp: datetime
+    received_at: datetime
+    offline: bool = False
+    evse_id: int | None = None
+    connector_id: int | None = None
+    id_token: str | None = None
+    stopped_reason: str | None = None
+    reservation_id: int | None = None
+    meter_start_wh: int | None = None
+    meter_stop_wh: int | None = None
+    samples: tuple[MeterSample, ...] = ()
+    raw: str = ""
+
+
+@attrs.frozen
+class TxEventOutcome:
+    transaction_id: str  # evgw's id
+    duplicate: bool  # this seqNo was already stored: no effect
+    started_seen: bool  # a Started event of this transaction is stored (now or before)
+    gap: bool  # seqNo jumped over a missing one (flagged for review)
+    evse_id: int
+    connector_id: int
+
+
+@attrs.frozen
 class Transaction:
     id: str
     ocpp16_id: int | None
@@ -177,6 +214,7 @@ class Transaction:
     flags: tuple[str, ...] = ()
     energy_wh: int | None = None
     samples: tuple[MeterSample, ...] = ()
+    ocpp_transaction_id: str | None = None  # the 2.x charger's transactionId
 
 
 @attrs.frozen

@@ -131,6 +131,74 @@ class SecurityEventReceived:
     at: datetime
 
 
+@attrs.frozen
+class DeviceEventReported:
+    """2.x NotifyEvent: one eventData entry (a monitored variable changed, a problem, ...)."""
+
+    charger_id: str
+    component: str
+    variable: str
+    evse_id: int | None
+    connector_id: int | None
+    trigger: str  # Alerting | Delta | Periodic
+    actual_value: str
+    notification_type: str  # HardWiredNotification | HardWiredMonitor | PreconfiguredMonitor | ...
+    cleared: bool
+    tech_code: str | None
+    tech_info: str | None
+    transaction_id: str | None  # the charger's transactionId when the event names one
+    at: datetime
+
+
+@attrs.frozen
+class ChargingLimitReported:
+    """2.x NotifyChargingLimit: an external limit (EMS, grid operator, ...) now applies.
+
+    ``schedules`` are the charger's ChargingSchedule objects as sent (OCPP JSON); for the
+    allocator a hard limit on ``evse_id`` (None: the whole charger)."""
+
+    charger_id: str
+    source: str  # chargingLimitSource: EMS | Other | SO | CSO
+    grid_critical: bool | None
+    evse_id: int | None
+    schedules: tuple[dict[str, Any], ...]
+    at: datetime
+
+
+@attrs.frozen
+class ChargingLimitCleared:
+    """2.x ClearedChargingLimit: the external limit of ``source`` no longer applies."""
+
+    charger_id: str
+    source: str
+    evse_id: int | None
+    at: datetime
+
+
+@attrs.frozen
+class EVChargingNeedsReported:
+    """2.x NotifyEVChargingNeeds (ISO 15118): what the EV asks for on ``evse_id``.
+
+    ``needs`` is the chargingNeeds object as sent (requestedEnergyTransfer, departureTime,
+    acChargingParameters / dcChargingParameters)."""
+
+    charger_id: str
+    evse_id: int
+    max_schedule_tuples: int | None
+    needs: dict[str, Any]
+    at: datetime
+
+
+@attrs.frozen
+class ReservationStatusChanged:
+    """2.x ReservationStatusUpdate (Expired / Removed)."""
+
+    charger_id: str
+    reservation_id: int
+    status: str
+    at: datetime
+
+
 Event = (
     ChargerConnected
     | ChargerDisconnected
@@ -142,6 +210,11 @@ Event = (
     | FirmwareStatusChanged
     | DiagnosticsStatusChanged
     | SecurityEventReceived
+    | DeviceEventReported
+    | ChargingLimitReported
+    | ChargingLimitCleared
+    | EVChargingNeedsReported
+    | ReservationStatusChanged
 )
 
 E = TypeVar("E")

@@ -129,8 +129,10 @@ SCHEMAS: dict[str, Schema] = {
             status="string",
             flags="string[]",
             energy_wh="integer?",
+            ocpp_transaction_id="string?",
         ),
-        "description": "status: active, completed or orphan",
+        "description": "status: active, completed or orphan; ocpp_transaction_id is the 2.x "
+        "charger's transactionId (1.6: ocpp16_id)",
     },
     "TransactionWithSamples": {
         "allOf": [_ref("Transaction"), _model(samples="MeterSample[]")],

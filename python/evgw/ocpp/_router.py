@@ -12,6 +12,7 @@ from evgw.ocpp._context import CallContext, OcppCallError
 from evgw.ocpp._services import Services
 from evgw.ocpp._spool import Spool, SpooledCall
 from evgw.ocpp.v16 import _handlers as v16
+from evgw.ocpp.v201 import _handlers as v201
 
 log = logging.getLogger("evgw.ocpp")
 
@@ -33,10 +34,29 @@ VERSIONS: dict[str, VersionHandlers] = {
         v16.TRANSACTION_ACTIONS,
         frozenset({"StopTransaction", "MeterValues"}),
     ),
+    "ocpp2.0.1": VersionHandlers(
+        v201.HANDLERS,
+        v201.CHARGER_ONLY,
+        v201.TRANSACTION_ACTIONS,
+        frozenset({"TransactionEvent", "MeterValues"}),
+    ),
+    # 2.1: the 2.0.1 handlers (the codec validates against the 2.1 schemas; the fields they
+    # read are unchanged); 2.1-only charger messages are answered NotSupported.
+    "ocpp2.1": VersionHandlers(
+        v201.HANDLERS,
+        v201.CHARGER_ONLY | v201.CHARGER_ONLY_21,
+        v201.TRANSACTION_ACTIONS,
+        frozenset({"TransactionEvent", "MeterValues"}),
+    ),
 }
 
-# Replies given for a spooled message (the handler's effect happens at replay).
-_SPOOLED_REPLY: dict[str, Payload] = {"StopTransaction": {}, "MeterValues": {}}
+# Replies given for a spooled message (the handler's effect happens at replay). 2.x
+# TransactionEvent: every response field is optional (no idTokenInfo while the store is down).
+_SPOOLED_REPLY: dict[str, Payload] = {
+    "StopTransaction": {},
+    "MeterValues": {},
+    "TransactionEvent": {},
+}
 
 
 class Router:

@@ -102,7 +102,7 @@ def id_token(db: Db, row: Row) -> IdToken:
 
 TX_COLUMNS = (
     "id, ocpp16_id, charger_id, evse_id, connector_id, id_token, meter_start_wh, meter_stop_wh, "
-    "started_at, stopped_at, stop_reason, status, energy_wh"
+    "started_at, stopped_at, stop_reason, status, energy_wh, ocpp_tx_id"
 )
 
 
@@ -125,6 +125,7 @@ def transaction(
         flags=tuple(flags),
         energy_wh=row[12],
         samples=tuple(samples),
+        ocpp_transaction_id=row[13],
     )
 
 

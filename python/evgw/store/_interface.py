@@ -26,6 +26,8 @@ from evgw.domain import (
     StopOutcome,
     StopTx,
     Transaction,
+    TxEvent,
+    TxEventOutcome,
 )
 from evgw.store._db import Db
 
@@ -140,6 +142,17 @@ class Store(abc.ABC):
     async def add_meter_values(self, batch: MeterBatch) -> str | None:
         """Store the samples; answer the evgw transaction id they belong to (the batch's own,
         or resolved from its 1.6 ``ocpp16_id`` in the same operation), None if none."""
+
+    @abc.abstractmethod
+    async def transaction_event(self, event: TxEvent) -> TxEventOutcome:
+        """OCPP 2.x: idempotent on (charger, transactionId, seqNo); events in any order land on
+        one transaction row; seqNo gaps and missing Started are flagged, never refused."""
+
+    @abc.abstractmethod
+    async def find_transaction_by_ocpp_id(
+        self, charger_id: str, ocpp_transaction_id: str
+    ) -> Transaction | None:
+        """A 2.x transaction by the charger's transactionId."""
 
     @abc.abstractmethod
     async def find_transaction_by_ocpp16_id(

@@ -137,9 +137,30 @@ CREATE TABLE security_events (
 CREATE INDEX security_events_charger ON security_events (charger_id, at);
 """
 
+# OCPP 2.x transactions: the charger's transactionId and every TransactionEvent's seqNo
+# (idempotency on (charger, transactionId, seqNo)).
+_V2 = """
+ALTER TABLE transactions ADD COLUMN ocpp_tx_id TEXT;
+CREATE UNIQUE INDEX transactions_ocpp_tx ON transactions (charger_id, ocpp_tx_id);
+CREATE TABLE transaction_events (
+    charger_id TEXT NOT NULL,
+    ocpp_tx_id TEXT NOT NULL,
+    seq_no {bigint} NOT NULL,
+    transaction_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    trigger_reason TEXT NOT NULL,
+    ts {ts} NOT NULL,
+    offline INTEGER NOT NULL,
+    received_at {ts} NOT NULL,
+    PRIMARY KEY (charger_id, ocpp_tx_id, seq_no)
+);
+CREATE INDEX transaction_events_tx ON transaction_events (transaction_id, seq_no)
+"""
+
 #: (version, SQL for every backend, or {backend: SQL}).
 MIGRATIONS: list[tuple[int, Step]] = [
     (1, _V1),
+    (2, _V2),
 ]
 
 #: Modules of the parts that own tables beside the core (each has ``COMPONENT: str`` and

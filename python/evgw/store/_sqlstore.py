@@ -20,9 +20,12 @@ from evgw.domain import (
     StopOutcome,
     StopTx,
     Transaction,
+    TxEvent,
+    TxEventOutcome,
 )
 from evgw.store import _ops_registry as reg
 from evgw.store import _ops_tx as tx
+from evgw.store import _ops_tx201 as tx201
 from evgw.store import _tx_queries as txq
 from evgw.store._db import Db
 from evgw.store._interface import Store, StoreStatistics
@@ -145,6 +148,15 @@ class SqlStore(Store):
 
     async def add_meter_values(self, batch: MeterBatch) -> str | None:
         return await self._w.submit(_p(tx.add_meter_values, b=batch))
+
+    async def transaction_event(self, event: TxEvent) -> TxEventOutcome:
+        return await self._w.submit(_p(tx201.transaction_event, e=event))
+
+    async def find_transaction_by_ocpp_id(
+        self, charger_id: str, ocpp_transaction_id: str
+    ) -> Transaction | None:
+        op = _p(txq.find_by_ocpp_id, charger_id=charger_id, ocpp_transaction_id=ocpp_transaction_id)
+        return await self._r.run(op)
 
     async def find_transaction_by_ocpp16_id(
         self, charger_id: str, ocpp16_id: int

@@ -53,6 +53,15 @@ def find_by_ocpp16_id(db: Db, charger_id: str, ocpp16_id: int) -> Transaction | 
     return found[0] if found else None
 
 
+def find_by_ocpp_id(db: Db, charger_id: str, ocpp_transaction_id: str) -> Transaction | None:
+    rows = db.all(
+        f"SELECT {codec.TX_COLUMNS} FROM transactions WHERE charger_id = ? AND ocpp_tx_id = ?",
+        (charger_id, ocpp_transaction_id),
+    )
+    found = _build(db, rows)
+    return found[0] if found else None
+
+
 def list_transactions(
     db: Db, charger_id: str | None, status: str | None, limit: int, offset: int
 ) -> list[Transaction]:

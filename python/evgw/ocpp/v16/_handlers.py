@@ -7,9 +7,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from evgw.billing._authorization import id_tag_info
-from evgw.domain import BootPolicy, MeterBatch, StartTx, StopTx
+from evgw.domain import MeterBatch, StartTx, StopTx
 from evgw.events import (
-    ChargerBooted,
     ConnectorStatusChanged,
     DiagnosticsStatusChanged,
     FirmwareStatusChanged,
@@ -18,11 +17,11 @@ from evgw.events import (
     TransactionStarted,
     TransactionStopped,
 )
+from evgw.ocpp._boot import BootInfo, decide_boot
 from evgw.ocpp._context import CallContext
 from evgw.ocpp._services import Services
 from evgw.ocpp._time import format_timestamp, parse_timestamp, utc_now
 from evgw.ocpp.v16._meter import evse_and_connector, samples_from_meter_values
-from evgw.plugins import BootRequest
 
 log = logging.getLogger("evgw.ocpp.v16")
 
@@ -31,45 +30,14 @@ Handler = Callable[[Services, CallContext, Payload], Awaitable[Payload]]
 
 
 async def boot_notification(svc: Services, ctx: CallContext, p: Payload) -> Payload:
-    record = await svc.store.get_charger(ctx.charger_id)
-    default = record.registration.boot_policy if record else BootPolicy.PENDING
-    request = BootRequest(
-        ctx.charger_id,
+    info = BootInfo(
         p["chargePointVendor"],
         p["chargePointModel"],
         p.get("chargePointSerialNumber") or p.get("chargeBoxSerialNumber"),
         p.get("firmwareVersion"),
-        default,
+        None,
     )
-    status = await svc.plugins.decide("boot", request, BootPolicy) or default
-    await svc.store.record_boot(
-        ctx.charger_id,
-        vendor=request.vendor,
-        model=request.model,
-        firmware_version=request.firmware_version,
-        serial_number=request.serial_number,
-        ocpp_version=ctx.ocpp_version,
-        at=ctx.received_at,
-    )
-    svc.live_state(ctx.charger_id).boot_status = str(status)
-    svc.events.publish(
-        ChargerBooted(
-            ctx.charger_id,
-            ctx.ocpp_version,
-            request.vendor,
-            request.model,
-            request.firmware_version,
-            request.serial_number,
-            str(status),
-            None,
-            ctx.received_at,
-        )
-    )
-    interval = (
-        svc.config.heartbeat_interval_s
-        if status == BootPolicy.ACCEPTED
-        else svc.config.pending_retry_interval_s
-    )
+    status, interval = await decide_boot(svc, ctx, info)
     return {"status": str(status), "currentTime": format_timestamp(utc_now()), "interval": interval}
 
 
