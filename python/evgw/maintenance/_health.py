@@ -1,0 +1,206 @@
+"""The health model: ports' timelines fed by observations, flushed to ledger records (pure).
+
+No I/O and no clock of its own: callers pass the arrival time and the current time. The
+component feeds it from the domain events and appends what `flush` answers to the store.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+import attrs
+
+from ._classify import StatusFacts, classify
+from ._config import MaintenanceConfig
+from ._ledger import current_after, ledger_changes
+from ._model import Cause, Health, Interval, OutageRecord, PortKey
+from ._timeline import Point, Source, Timeline, derive
+
+
+@attrs.frozen
+class PortHealth:
+    port: PortKey
+    health: Health
+    cause: Cause | None
+    since: datetime | None
+    warning: str | None
+
+
+@attrs.define
+class _Port:
+    timeline: Timeline = attrs.field(factory=Timeline)
+    written: list[OutageRecord] = attrs.field(factory=list)
+    warning: str | None = None
+
+
+@attrs.define
+class _Charger:
+    shared: list[Point] = attrs.field(factory=list)  # link and connector-0 points
+    ports: dict[tuple[int, int], _Port] = attrs.field(factory=dict)
+    vendor: str = ""
+    model: str = ""
+
+
+@attrs.define
+class Counters:
+    observations: int = 0
+    replays: int = 0  # a point already known (dropped)
+    clock_rejected: int = 0  # event time outside the accepted window: arrival time used
+    ignored_connectors: int = 0
+    quirks_ignored: int = 0
+    warnings: int = 0
+    records: int = 0
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class HealthModel:
+    def __init__(self, cfg: MaintenanceConfig, new_id: Callable[[], str] = _new_id) -> None:
+        self.cfg = cfg
+        self.new_id = new_id
+        self.counters = Counters()
+        self._chargers: dict[str, _Charger] = {}
+        self._dirty: set[PortKey] = set()
+        h = cfg.health
+        self._replay = timedelta(seconds=h.replay_window_s)
+        self._skew = timedelta(seconds=h.future_skew_s)
+        self._merge = timedelta(seconds=h.flap_merge_s)
+
+    # observations ----------------------------------------------------------------------------
+
+    def charger_model(self, charger_id: str, vendor: str, model: str) -> None:
+        charger = self._charger(charger_id)
+        charger.vendor, charger.model = vendor, model
+
+    def link(self, charger_id: str, at: datetime, *, online: bool) -> None:
+        """Connected (online) or lost since `at` (the last frame received)."""
+        self._shared(charger_id, (at, Source.LINK, None if online else Cause.CONNECTIVITY))
+
+    def status(
+        self,
+        port: PortKey,
+        facts: StatusFacts,
+        at: datetime,
+        received_at: datetime,
+    ) -> bool:
+        """A status notification; False when it was not taken (unknown connector, quirk)."""
+        if port.connector_id > self.cfg.health.max_connectors or port.evse_id < 0:
+            self.counters.ignored_connectors += 1
+            return False
+        charger = self._charger(port.charger_id)
+        facts = attrs.evolve(facts, vendor=charger.vendor, model=charger.model)
+        verdict = classify(facts, self.cfg)
+        if verdict.ignored:
+            self.counters.quirks_ignored += 1
+            return False
+        when = self.event_time(at, received_at)
+        if port.connector_id == 0:
+            self._shared(port.charger_id, (when, Source.CHARGER, verdict.cause))
+            return True
+        state = self._port(charger, port)
+        state.warning = verdict.warning
+        self.counters.warnings += verdict.warning is not None
+        self._add(port, state, (when, Source.PORT, verdict.cause))
+        return True
+
+    def event_time(self, at: datetime, received_at: datetime) -> datetime:
+        if received_at - self._replay <= at <= received_at + self._skew:
+            return at
+        self.counters.clock_rejected += 1
+        return received_at
+
+    def resume(self, records: Iterable[OutageRecord]) -> None:
+        """Seed with the ledger's open records after a restart (their cause keeps them open
+        until the charger reports otherwise)."""
+        for record in records:
+            state = self._port(self._charger(record.port.charger_id), record.port)
+            source = Source.LINK if record.interval.cause is Cause.CONNECTIVITY else Source.PORT
+            base = state.timeline.baseline
+            base.active[source] = record.interval.cause
+            base.down_since = record.interval.start
+            base.causes = set(record.interval.causes or {record.interval.cause})
+            state.written.append(record)
+
+    # output ------------------------------------------------------------------------------------
+
+    def flush(self, now: datetime) -> list[OutageRecord]:
+        """Ledger records for what changed since the last flush (the caller appends them)."""
+        changes: list[OutageRecord] = []
+        horizon = now - self._replay
+        for port in sorted(self._dirty):
+            state = self._chargers[port.charger_id].ports[(port.evse_id, port.connector_id)]
+            changes += self._flush_port(port, state, horizon)
+        self._dirty.clear()
+        self.counters.records += len(changes)
+        return changes
+
+    def health(self, port: PortKey) -> PortHealth:
+        charger = self._chargers.get(port.charger_id)
+        state = charger.ports.get((port.evse_id, port.connector_id)) if charger else None
+        if state is None:
+            return PortHealth(port, Health.UP, None, None, None)
+        current = derive(state.timeline, self._merge)
+        if current and current[-1].end is None:
+            return PortHealth(port, Health.DOWN, current[-1].cause, current[-1].start, None)
+        health = Health.DEGRADED if state.warning else Health.UP
+        return PortHealth(port, health, None, None, state.warning)
+
+    def ports(self) -> list[PortKey]:
+        return sorted(
+            PortKey(cid, evse, conn)
+            for cid, charger in self._chargers.items()
+            for evse, conn in charger.ports
+        )
+
+    def intervals(self, port: PortKey) -> list[Interval]:
+        state = self._chargers[port.charger_id].ports[(port.evse_id, port.connector_id)]
+        return derive(state.timeline, self._merge)
+
+    # internals ---------------------------------------------------------------------------------
+
+    def _charger(self, charger_id: str) -> _Charger:
+        charger = self._chargers.get(charger_id)
+        if charger is None:
+            charger = self._chargers[charger_id] = _Charger()
+        return charger
+
+    def _port(self, charger: _Charger, port: PortKey) -> _Port:
+        key = (port.evse_id, port.connector_id)
+        state = charger.ports.get(key)
+        if state is None:
+            state = charger.ports[key] = _Port()
+            for point in charger.shared:
+                state.timeline.add(point)
+        return state
+
+    def _shared(self, charger_id: str, point: Point) -> None:
+        charger = self._charger(charger_id)
+        charger.shared.append(point)
+        del charger.shared[: -self.cfg.health.max_points_per_port]
+        for (evse, conn), state in charger.ports.items():
+            self._add(PortKey(charger_id, evse, conn), state, point)
+
+    def _add(self, port: PortKey, state: _Port, point: Point) -> None:
+        self.counters.observations += 1
+        if state.timeline.add(point):
+            self._dirty.add(port)
+        else:
+            self.counters.replays += 1
+
+    def _flush_port(self, port: PortKey, state: _Port, horizon: datetime) -> list[OutageRecord]:
+        timeline = state.timeline
+        timeline.fold_before(horizon, self.cfg.health.max_points_per_port)
+        first = timeline.points[0][0] if timeline.points else None
+        final = [
+            r
+            for r in state.written
+            if r.interval.end is not None and (first is None or r.interval.end < first)
+        ]
+        open_ = [r for r in state.written if r not in final]
+        changes = ledger_changes(port, open_, derive(timeline, self._merge), self.new_id)
+        state.written = current_after(open_, changes)
+        return changes

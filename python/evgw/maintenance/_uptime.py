@@ -1,0 +1,139 @@
+"""Port uptime under a policy (pure): NEVI 23 CFR 680.116(b), CEC-style caps, per month.
+
+    mu = ((525,600 - (T_outage - T_excluded)) / 525,600) x 100
+
+per port, over the window (the previous twelve months for NEVI). T_outage is the union of
+the port's outages (overlapping causes count once); T_excluded is the part of it covered by
+exclusions that have evidence and a cause the policy excludes, within the policy's caps. An
+exclusion without evidence excludes nothing and is listed as pending. A port meets the
+threshold only when strictly above it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from fractions import Fraction
+
+import attrs
+
+from ._config import PolicyCap, UptimePolicy
+from ._model import Cause
+from ._spans import Span, clip, intersect, minutes, months, subtract, take_minutes, union
+
+YEAR_MINUTES = 525_600
+
+
+@attrs.frozen
+class Exclusion:
+    id: str
+    start: datetime
+    end: datetime
+    cause: Cause
+    evidence: str | None
+    notes: str = ""
+
+
+@attrs.frozen
+class Excluded:
+    span: Span
+    exclusion: Exclusion
+
+
+@attrs.frozen
+class MonthUptime:
+    start: datetime
+    end: datetime
+    outage_min: Fraction
+    excluded_min: Fraction
+    uptime_pct: Fraction
+
+
+@attrs.frozen
+class PortUptime:
+    outage: list[Span]  # the union, clipped to the window
+    excluded: list[Excluded]
+    pending: list[Exclusion]  # excludable cause, no evidence
+    not_excludable: list[Exclusion]  # evidence, but the policy does not exclude the cause
+    outage_min: Fraction
+    excluded_min: Fraction
+    uptime_pct: Fraction
+    meets: bool
+    months: list[MonthUptime]
+
+    @property
+    def net_min(self) -> Fraction:
+        return self.outage_min - self.excluded_min
+
+
+def _cap(policy: UptimePolicy, cause: Cause) -> PolicyCap | None:
+    return next((c for c in policy.excludable if c.cause == cause), None)
+
+
+def _allowed(
+    outage: list[Span], exclusions: Sequence[Exclusion], policy: UptimePolicy
+) -> tuple[list[Excluded], list[Exclusion], list[Exclusion]]:
+    """Walk the exclusions in time order, applying evidence, causes and caps."""
+    taken: list[Span] = []
+    excluded: list[Excluded] = []
+    pending: list[Exclusion] = []
+    refused: list[Exclusion] = []
+    used_per_cause: dict[Cause, Fraction] = {}
+    for ex in sorted(exclusions, key=lambda e: (e.start, e.id)):
+        cap = _cap(policy, ex.cause)
+        if cap is None:
+            refused.append(ex)
+            continue
+        if not ex.evidence:
+            pending.append(ex)
+            continue
+        pieces = subtract(intersect(outage, [_incident_span(ex, cap)]), taken)
+        if cap.per_year_min:
+            budget = Fraction(cap.per_year_min) - used_per_cause.get(ex.cause, Fraction(0))
+            pieces = take_minutes(pieces, budget)
+            used_per_cause[ex.cause] = used_per_cause.get(ex.cause, Fraction(0)) + minutes(pieces)
+        excluded += [Excluded(p, ex) for p in pieces]
+        taken = union([*taken, *pieces])
+    return sorted(excluded, key=lambda e: e.span), pending, refused
+
+
+def _incident_span(ex: Exclusion, cap: PolicyCap) -> Span:
+    if not cap.per_incident_min:
+        return (ex.start, ex.end)
+    return (ex.start, min(ex.end, ex.start + timedelta(minutes=cap.per_incident_min)))
+
+
+def _pct(denominator: Fraction, net: Fraction) -> Fraction:
+    return (denominator - net) / denominator * 100
+
+
+def _month(span: Span, outage: list[Span], excluded: list[Span]) -> MonthUptime:
+    out_min = minutes(intersect(outage, [span]))
+    ex_min = minutes(intersect(excluded, [span]))
+    return MonthUptime(span[0], span[1], out_min, ex_min, _pct(minutes([span]), out_min - ex_min))
+
+
+def port_uptime(
+    outages: Sequence[Span],
+    exclusions: Sequence[Exclusion],
+    window: Span,
+    policy: UptimePolicy,
+) -> PortUptime:
+    """`outages` may overlap and reach outside the window (open ones: end at 'now')."""
+    outage = clip(union(outages), window)
+    excluded, pending, refused = _allowed(outage, exclusions, policy)
+    spans = [e.span for e in excluded]
+    out_min, ex_min = minutes(outage), minutes(spans)
+    denominator = Fraction(YEAR_MINUTES) if policy.constant_year else minutes([window])
+    pct = _pct(denominator, out_min - ex_min)
+    return PortUptime(
+        outage=outage,
+        excluded=excluded,
+        pending=pending,
+        not_excludable=refused,
+        outage_min=out_min,
+        excluded_min=ex_min,
+        uptime_pct=pct,
+        meets=pct > Fraction(str(policy.threshold_pct)),
+        months=[_month(m, outage, spans) for m in months(window)],
+    )
