@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from evgw.api import ApiExtension
 
 #: Factories taking a ComponentContext and returning a Component.
-BUILTIN_COMPONENTS: tuple[str, ...] = ()
+BUILTIN_COMPONENTS: tuple[str, ...] = ("evgw.maintenance:create_component",)
 
 
 @attrs.frozen

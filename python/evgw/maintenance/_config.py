@@ -103,6 +103,7 @@ class DetectionConfig:
 class MaintenanceConfig:
     enabled: bool = True
     flush_interval_s: float = 1.0  # how often health changes are appended to the ledger
+    session_success_wh: int = 500  # a session delivering less is a failed charge attempt
     health: HealthConfig = attrs.field(factory=HealthConfig)
     detection: DetectionConfig = attrs.field(factory=DetectionConfig)
     policies: tuple[UptimePolicy, ...] = DEFAULT_POLICIES

@@ -88,7 +88,8 @@ class HealthModel:
         received_at: datetime,
     ) -> bool:
         """A status notification; False when it was not taken (unknown connector, quirk)."""
-        if port.connector_id > self.cfg.health.max_connectors or port.evse_id < 0:
+        limit = self.cfg.health.max_connectors
+        if not (0 <= port.evse_id <= limit and 0 <= port.connector_id <= limit):
             self.counters.ignored_connectors += 1
             return False
         charger = self._charger(port.charger_id)

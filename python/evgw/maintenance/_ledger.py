@@ -42,6 +42,4 @@ def current_after(
     """The port's current (not superseded, not void) records once `changes` are appended."""
     gone = {c.supersedes for c in changes if c.supersedes is not None}
     kept = [r for r in written if r.id not in gone]
-    return sorted(
-        [*kept, *(c for c in changes if not c.void)], key=lambda r: r.interval.start
-    )
+    return sorted([*kept, *(c for c in changes if not c.void)], key=lambda r: r.interval.start)

@@ -138,7 +138,7 @@ def test_flapping_is_merged_into_one_outage() -> None:
 def test_timestamps_far_in_the_past_or_future_use_the_arrival_time() -> None:
     m = model()
     arrival = at(0)
-    m.status(P1, StatusFacts("Faulted", "GroundFailure", None), at(-10**6), arrival)
+    m.status(P1, StatusFacts("Faulted", "GroundFailure", None), at(-(10**6)), arrival)
     m.status(P2, StatusFacts("Faulted", "GroundFailure", None), at(10**6), arrival)
     assert m.counters.clock_rejected == 2
     assert m.health(P1).since == arrival
@@ -148,7 +148,8 @@ def test_timestamps_far_in_the_past_or_future_use_the_arrival_time() -> None:
 def test_unknown_connector_is_ignored_and_counted() -> None:
     m = model(max_connectors=4)
     assert not status(m, PortKey("CP1", 9, 9), 0, "Faulted")
-    assert m.counters.ignored_connectors == 1
+    assert not status(m, PortKey("CP1", 9999, 1), 0, "Faulted")
+    assert m.counters.ignored_connectors == 2
     assert m.ports() == []
 
 

@@ -1,0 +1,118 @@
+"""The maintenance component: domain events -> health model -> outage ledger; offline
+detection; the operator API (reports, outages, exclusions, health)."""
+
+from __future__ import annotations
+
+import logging
+
+import trio
+
+from evgw import events as ev
+from evgw.api import ApiExtension
+from evgw.components import Component, ComponentContext
+from evgw.ocpp._time import utc_now
+
+from . import _metrics, _store
+from ._api import maintenance_api
+from ._classify import StatusFacts
+from ._detect import OfflineDetector
+from ._health import HealthModel
+from ._model import OutageRecord, PortKey
+
+log = logging.getLogger("evgw.maintenance")
+
+
+def _kind(record: OutageRecord) -> str:
+    if record.void:
+        return "void"
+    if record.supersedes is None:
+        return "open" if record.interval.end is None else "closed_at_once"
+    return "close" if record.interval.end is not None else "revise"
+
+
+class Maintenance(Component):
+    name = "maintenance"
+
+    def __init__(self, ctx: ComponentContext) -> None:
+        self.ctx = ctx
+        self.cfg = ctx.config.maintenance
+        self.model = HealthModel(self.cfg)
+        detection = self.cfg.detection
+        self.detector = OfflineDetector(
+            ctx.commander,
+            self.model,
+            threshold_s=max(2 * ctx.config.ocpp.heartbeat_interval_s, detection.offline_floor_s),
+            probe_timeout_s=detection.probe_timeout_s,
+        )
+        self._unwritten: list[OutageRecord] = []
+        self._subscribe(ctx.events)
+
+    def _subscribe(self, bus: ev.EventBus) -> None:
+        bus.subscribe(ev.ConnectorStatusChanged, self.on_status)
+        bus.subscribe(ev.ChargerConnected, self.on_connected)
+        bus.subscribe(ev.ChargerDisconnected, self.on_disconnected)
+        bus.subscribe(ev.ChargerBooted, self.on_booted)
+
+    # events (quick, in the publisher's task) ----------------------------------------------------
+
+    def on_status(self, e: ev.ConnectorStatusChanged) -> None:
+        port = PortKey(e.charger_id, e.evse_id, e.connector_id)
+        facts = StatusFacts(e.status, e.error_code, e.vendor_error_code)
+        before = self.model.counters.ignored_connectors
+        if not self.model.status(port, facts, e.at, utc_now()):
+            unknown = self.model.counters.ignored_connectors > before
+            _metrics.STATUS_IGNORED.labels("unknown_connector" if unknown else "quirk").inc()
+
+    def on_connected(self, e: ev.ChargerConnected) -> None:
+        self.detector.connected(e.charger_id)
+        self.model.link(e.charger_id, e.at, online=True)
+
+    def on_disconnected(self, e: ev.ChargerDisconnected) -> None:
+        self.model.link(e.charger_id, e.last_frame_at, online=False)
+
+    def on_booted(self, e: ev.ChargerBooted) -> None:
+        self.model.charger_model(e.charger_id, e.vendor, e.model)
+
+    # background ---------------------------------------------------------------------------------
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        await self._resume()
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._flush_loop)
+            nursery.start_soon(self._detect_loop, nursery)
+            task_status.started()
+
+    async def _resume(self) -> None:
+        for charger_id, vendor, model in await self.ctx.store.read(_store.charger_models):
+            self.model.charger_model(charger_id, vendor, model)
+        self.model.resume(await self.ctx.store.read(_store.open_outages))
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await trio.sleep(self.cfg.flush_interval_s)
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Append what changed to the ledger (a failed append is retried next time)."""
+        now = utc_now()
+        batch = [*self._unwritten, *self.model.flush(now)]
+        if not batch:
+            return
+        try:
+            await self.ctx.store.write(lambda db: _store.append_outages(db, batch, now))
+        except Exception:
+            log.exception("outage ledger append failed; %d rows kept for the next try", len(batch))
+            _metrics.LEDGER_WRITE_FAILURES.inc()
+            self._unwritten = batch
+            return
+        self._unwritten = []
+        for record in batch:
+            _metrics.OUTAGE_RECORDS.labels(_kind(record)).inc()
+
+    async def _detect_loop(self, nursery: trio.Nursery) -> None:
+        while True:
+            await trio.sleep(self.cfg.detection.check_interval_s)
+            await self.detector.check(nursery)
+
+    def api(self) -> ApiExtension:
+        return maintenance_api(self)

@@ -1,0 +1,31 @@
+"""Prometheus collectors of the maintenance part (on `evgw.metrics.REGISTRY`)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter
+
+from evgw.metrics import REGISTRY
+
+OUTAGE_RECORDS = Counter(
+    "evgw_mnt_outage_records_total",
+    "Rows appended to the outage ledger (open, close, revise = a replay or extension, void)",
+    ["kind"],
+    registry=REGISTRY,
+)
+STATUS_IGNORED = Counter(
+    "evgw_mnt_status_ignored_total",
+    "Status notifications the health model did not take (unknown_connector, quirk)",
+    ["reason"],
+    registry=REGISTRY,
+)
+PROBES = Counter(
+    "evgw_mnt_offline_probes_total",
+    "Liveness probes (TriggerMessage Heartbeat) of silent chargers, by result (alive, offline)",
+    ["result"],
+    registry=REGISTRY,
+)
+LEDGER_WRITE_FAILURES = Counter(
+    "evgw_mnt_ledger_write_failures_total",
+    "Ledger appends that failed (retried at the next flush)",
+    registry=REGISTRY,
+)

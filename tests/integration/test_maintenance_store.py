@@ -1,0 +1,78 @@
+"""The maintenance tables on every backend: append-only ledger (supersede, void), windows,
+exclusions with supersede, ports and sessions for the report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from evgw.domain import ChargerRegistration
+from evgw.maintenance import _store
+from evgw.maintenance._model import Cause, Interval, OutageRecord, PortKey
+from evgw.maintenance._uptime import Exclusion
+from evgw.store import Store
+
+T0 = datetime(2024, 4, 3, 10, 0, tzinfo=UTC)
+P1 = PortKey("CP1", 1, 1)
+HW = frozenset({Cause.HARDWARE})
+
+
+def at(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def record(rid: str, start: int, end: int | None, **kw: object) -> OutageRecord:
+    interval = Interval(at(start), None if end is None else at(end), Cause.HARDWARE, HW)
+    return OutageRecord(rid, P1, interval, **kw)  # type: ignore[arg-type]
+
+
+async def test_ledger_is_append_only_and_reads_current_records(store: Store) -> None:
+    rows = [
+        record("a", 0, None),
+        record("b", 100, None),
+        record("a2", 0, 30, supersedes="a"),  # closed
+        record("b2", 100, None, supersedes="b", void=True),  # withdrawn
+        record("c", 200, None),
+    ]
+    await store.write(lambda db: _store.append_outages(db, rows[:2], T0))
+    await store.write(lambda db: _store.append_outages(db, rows[2:], T0))
+    await store.write(lambda db: _store.append_outages(db, rows[2:], T0))  # a retry: no-op
+    assert [r.id for r in await store.read(_store.open_outages)] == ["c"]
+    window = (at(-10), at(1000))
+    found = await store.read(lambda db: _store.outages_in(db, window))
+    assert [(r.id, r.interval.end) for r in found] == [("a2", at(30)), ("c", None)]
+    assert found[0].interval.causes == HW
+    later = await store.read(lambda db: _store.outages_in(db, (at(31), at(150))))
+    assert later == []
+    total = await store.read(lambda db: db.one("SELECT COUNT(*) FROM mnt_outages"))
+    assert total == (5,)
+
+
+async def test_exclusions_supersede_and_scope(store: Store) -> None:
+    await store.put_charger(ChargerRegistration("CP1", site_id="S1"))
+    first = _store.ScopedExclusion(
+        "CP1", None, None, Exclusion("x1", at(0), at(60), Cause.UTILITY, None), None, "op", T0
+    )
+    assert await store.write(lambda db: _store.add_exclusion(db, first))
+    with_evidence = _store.ScopedExclusion(
+        "CP1", 1, None, Exclusion("x2", at(0), at(60), Cause.UTILITY, "ticket 9"), "x1", "op", T0
+    )
+    assert await store.write(lambda db: _store.add_exclusion(db, with_evidence))
+    assert not await store.write(lambda db: _store.add_exclusion(db, with_evidence))
+    (current,) = await store.read(lambda db: _store.exclusions_in(db, (at(-1), at(1))))
+    assert current == with_evidence
+    assert current.covers(PortKey("CP1", 1, 1))
+    assert not current.covers(PortKey("CP1", 2, 1))
+    assert first.covers(PortKey("CP1", 2, 1))
+    assert await store.read(lambda db: _store.exclusions_in(db, (at(60), at(70)))) == []
+
+
+async def test_ports_and_sessions_for_the_report(store: Store) -> None:
+    await store.put_charger(ChargerRegistration("CP1", site_id="S1"))
+    await store.record_status(
+        "CP1", evse_id=1, connector_id=1, status="Available", error_code=None, info=None, at=T0
+    )
+    await store.record_status(
+        "CP1", evse_id=0, connector_id=0, status="Available", error_code=None, info=None, at=T0
+    )
+    assert await store.read(_store.known_ports) == [(P1, "S1")]
+    assert await store.read(lambda db: _store.sessions_in(db, (at(0), at(60)))) == []
