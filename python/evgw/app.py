@@ -28,6 +28,7 @@ SPOOL_REPLAY_INTERVAL_S = 10.0
 class Endpoints:
     ocpp_port: int
     api_port: int
+    ocpp_tls_port: int | None = None  # the wss:// listener, when ocpp.tls.listen is set
 
 
 class Server:
@@ -69,7 +70,7 @@ class Server:
                 host, port = self.config.api.host_port
                 api_port = await nursery.start(serve_api, app, host, port)
                 nursery.start_soon(self._replay_loop, router)
-                task_status.started(Endpoints(ocpp_port, api_port))
+                task_status.started(Endpoints(ocpp_port, api_port, gateway.tls_port))
                 await self._stop.wait()
                 await gateway.shutdown()
                 nursery.cancel_scope.cancel()

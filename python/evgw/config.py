@@ -34,6 +34,44 @@ def _host_port(value: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+# TLS 1.2 suites (OpenSSL names): the four the OCPP security specification requires
+# (A00.FR.318: ECDHE-ECDSA-AES128/256-GCM, RSA-AES128/256-GCM; Python's default context omits
+# the two TLS_RSA_* ones), then ECDHE-RSA for forward secrecy with an RSA chain. TLS 1.3 suites
+# are OpenSSL's defaults (all AEAD).
+OCPP_CIPHERS = ":".join(
+    (
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-RSA-AES256-GCM-SHA384",
+        "AES128-GCM-SHA256",
+        "AES256-GCM-SHA384",
+    )
+)
+
+
+@attrs.frozen
+class CertificateChain:
+    certificate: str  # PEM file: the server certificate, then its intermediates
+    key: str  # PEM file: its private key
+
+
+@attrs.frozen
+class TlsConfig:
+    listen: str = ""  # HOST:PORT of the wss:// listener (security profiles 2 and 3); "" = none
+    chains: tuple[CertificateChain, ...] = ()  # one RSA and one ECDSA chain advised
+    client_ca: str = ""  # PEM CA bundle client certificates must chain to (profile 3)
+    organization: str = ""  # when set, a client certificate's O must equal it (A00.FR.404)
+    min_version: str = "TLSv1.2"  # TLSv1.2 | TLSv1.3
+    ciphers: str = OCPP_CIPHERS  # TLS 1.2 suites, OpenSSL cipher-list syntax
+    handshake_timeout_s: float = 10.0
+    reload_interval_s: float = 60.0  # certificate, key and CA files reread when changed; 0 = off
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        return _host_port(self.listen)
+
+
 @attrs.frozen
 class OcppConfig:
     listen: str = "127.0.0.1:9000"
@@ -51,6 +89,7 @@ class OcppConfig:
     auth_failures_per_minute: int = 10
     shutdown_grace_s: float = 10.0
     spool_dir: str = "spool"
+    tls: TlsConfig = TlsConfig()
 
     @property
     def host_port(self) -> tuple[str, int]:
@@ -103,7 +142,18 @@ def _validate(cfg: Config) -> Config:
         raise ConfigError("ocpp.max_frame_bytes must be between 1024 and 16777216")
     if cfg.ocpp.call_timeout_s <= 0 or cfg.ocpp.heartbeat_interval_s <= 0:
         raise ConfigError("ocpp.call_timeout_s and ocpp.heartbeat_interval_s must be positive")
+    _validate_tls(cfg.ocpp.tls)
     return cfg
+
+
+def _validate_tls(tls: TlsConfig) -> None:
+    if not tls.listen:
+        return
+    tls.host_port  # noqa: B018
+    if not tls.chains:
+        raise ConfigError("ocpp.tls.chains: the TLS listener needs at least one certificate chain")
+    if tls.min_version not in ("TLSv1.2", "TLSv1.3"):
+        raise ConfigError("ocpp.tls.min_version must be TLSv1.2 or TLSv1.3")
 
 
 def config_from_dict(data: dict[str, Any]) -> Config:

@@ -6,6 +6,7 @@ Implements `Commander` for the operator API.
 from __future__ import annotations
 
 import logging
+import ssl
 from typing import Any
 
 import trio
@@ -30,7 +31,15 @@ from evgw.gateway._handshake import (
     charger_id_from_path,
     choose_subprotocol,
 )
+from evgw.gateway._profiles import Presented, check_certificate, needs_password
 from evgw.gateway._registry import Registry
+from evgw.gateway._tls import (
+    CertificateReloader,
+    HandshakingServer,
+    is_tls,
+    peer_subject,
+    server_context,
+)
 from evgw.ocpp._router import VERSIONS, Router
 from evgw.ocpp._time import utc_now
 from evgw.store import Store
@@ -53,6 +62,8 @@ class Gateway:
             v: _core.Codec(v, max_frame_bytes=config.max_frame_bytes) for v in config.versions
         }
         self.port: int | None = None
+        self.tls_port: int | None = None
+        self.tls_context = server_context(config.tls) if config.tls.listen else None
         self._throttle = FailureThrottle(config.auth_failures_per_minute)
         self._verifier = PasswordVerifier()
         self._settings = ConnectionSettings(
@@ -83,7 +94,42 @@ class Gateway:
             log.info(
                 "OCPP endpoint on ws://%s:%d/%s/<id>", host, server.port, self.config.path_prefix
             )
+            if self.tls_context is not None:
+                self.tls_port = await handlers.start(self._serve_tls, handlers, self.tls_context)
             task_status.started(server.port)
+
+    async def _serve_tls(
+        self,
+        handlers: trio.Nursery,
+        ctx: ssl.SSLContext,
+        *,
+        task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        tls = self.config.tls
+        host, port = tls.host_port
+        listeners = await trio.open_ssl_over_tcp_listeners(
+            port, ctx, host=host, https_compatible=True
+        )
+        server = HandshakingServer(
+            self._handle,
+            listeners,
+            handler_nursery=handlers,
+            max_message_size=self.config.max_frame_bytes * 4 + _WS_SLACK,
+            handshake_timeout_s=tls.handshake_timeout_s,
+            on_failure=self._tls_failed,
+        )
+        if tls.reload_interval_s > 0:
+            handlers.start_soon(CertificateReloader(ctx, tls).run)
+        await handlers.start(server.run)
+        tls_port = server.port
+        log.info("OCPP endpoint on wss://%s:%d/%s/<id>", host, tls_port, self.config.path_prefix)
+        task_status.started(tls_port)
+
+    async def _tls_failed(self, source: str, reason: str) -> None:
+        self._throttle.record_failure(f"ip:{source}")
+        await self.store.add_security_event(
+            None, "TLSHandshakeFailed", {"source": source, "reason": reason}, utc_now()
+        )
 
     async def shutdown(self) -> None:
         """Refuse new upgrades, then drain and close every connection (bounded)."""
@@ -174,14 +220,19 @@ class Gateway:
         if record is None:
             await self._admit_unknown(charger_id, source)
             return
-        profile = record.registration.security_profile
-        if profile == 0:
+        creds = basic_credentials(request.headers)
+        presented = Presented(is_tls(request), peer_subject(request), creds[0] if creds else None)
+        reg = record.registration
+        try:
+            if presented.subject is not None:
+                organization = self.config.tls.organization
+                check_certificate(presented.subject, charger_id, reg.serial_number, organization)
+            password = needs_password(reg.security_profile, presented, charger_id)
+        except HandshakeRefused as refused:
+            await self._fail(charger_id, source, refused.status, refused.reason, str(refused))
             return
-        if profile >= 2:
-            await self._fail(
-                charger_id, source, 403, "profile_mismatch", f"security profile {profile} needs TLS"
-            )
-        await self._check_password(request, record, source)
+        if password:
+            await self._check_password(request, record, source)
 
     async def _check_password(
         self, request: WebSocketRequest, record: ChargerRecord, source: str

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import ssl
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -84,10 +85,14 @@ async def connect_charger(
     version: str = "ocpp1.6",
     user: str | None = None,
     password: str | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> AsyncIterator[ScriptedCharger]:
+    """`ssl_context` for a wss:// URL (e.g. with a client certificate for profile 3)."""
     headers = [basic_auth_header(user, password)] if user and password is not None else []
     async with (
-        open_websocket_url(url, subprotocols=[version], extra_headers=headers) as ws,
+        open_websocket_url(
+            url, subprotocols=[version], extra_headers=headers, ssl_context=ssl_context
+        ) as ws,
         trio.open_nursery() as nursery,
     ):
         charger = ScriptedCharger(ws)
