@@ -32,7 +32,10 @@ if TYPE_CHECKING:
     from evgw.api import ApiExtension
 
 #: Factories taking a ComponentContext and returning a Component.
-BUILTIN_COMPONENTS: tuple[str, ...] = ("evgw.maintenance:create_component",)
+BUILTIN_COMPONENTS: tuple[str, ...] = (
+    "evgw.maintenance:create_component",
+    "evgw.ocpp.v201:create_component",
+)
 
 
 @attrs.frozen

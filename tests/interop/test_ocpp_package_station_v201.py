@@ -87,6 +87,12 @@ async def test_ocpp_package_station_v201_end_to_end(server: Running, nursery: tr
         assert await command(http, "GetBaseReport", report) == {"status": "Accepted"}
         assert (await station.next_step())["action"] == "GetBaseReport"
         assert (await station.next_step())["parts"] == 2
+        model = (await http.get("/api/v1/chargers/INTEROP1/device-model")).json()["items"]
+        assert {(i["component"], i["variable"], i["value"]) for i in model} == {
+            ("ChargingStation", "Model", "Interop-201"),
+            ("SecurityCtrlr", "SecurityProfile", "1"),
+            ("DeviceDataCtrlr", "ItemsPerMessage", "4"),
+        }
         bad = await http.post("/api/v1/chargers/INTEROP1/ocpp/Reset", json={"type": "Soft"})
         assert bad.status_code == 422  # 1.6 spelling: 2.0.1 has Immediate / OnIdle
         assert await command(http, "Reset", {"type": "Immediate"}) == {"status": "Accepted"}

@@ -1,0 +1,76 @@
+"""The OCPP 2.x component: device-model queries and Get/SetVariables split to the charger's
+limits, as operator API routes."""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from evgw.components import Component, ComponentContext
+from evgw.ocpp.v201 import _device_model as dm
+from evgw.ocpp.v201._variables import batches, limit
+
+if TYPE_CHECKING:
+    from evgw.api import ApiExtension
+
+Payload = dict[str, Any]
+
+# kind -> (action, request list key, result list key)
+EXCHANGES = {
+    "get": ("GetVariables", "getVariableData", "getVariableResult"),
+    "set": ("SetVariables", "setVariableData", "setVariableResult"),
+}
+
+
+def _key(item: Payload) -> dm.VariableKey:
+    return dm.VariableKey.of(item["component"], item["variable"], item.get("attributeType"))
+
+
+class Ocpp201(Component):
+    name = "ocpp201"
+
+    def __init__(self, ctx: ComponentContext) -> None:
+        self.ctx = ctx
+
+    def api(self) -> ApiExtension | None:
+        from evgw.ocpp.v201._api import device_model_api  # noqa: PLC0415  (api imports us)
+
+        return device_model_api(self)
+
+    async def _limits(self, charger_id: str, action: str) -> tuple[int | None, int | None]:
+        def read(db: Any) -> tuple[str | None, str | None]:
+            return (
+                dm.variable_value(db, charger_id, "DeviceDataCtrlr", "ItemsPerMessage", action),
+                dm.variable_value(db, charger_id, "DeviceDataCtrlr", "BytesPerMessage", action),
+            )
+
+        items, size = await self.ctx.store.read(read)
+        return limit(items), limit(size)
+
+    async def exchange_variables(
+        self, charger_id: str, kind: str, items: list[Payload]
+    ) -> tuple[list[Payload], int]:
+        """Send `items` in as many Get/SetVariables as the limits need; answer (results in
+        the order the charger gave them, number of messages). Accepted sets are stored."""
+        action, request_key, result_key = EXCHANGES[kind]
+        max_items, max_bytes = await self._limits(charger_id, action)
+        results: list[Payload] = []
+        messages = 0
+        for batch in batches(items, max_items, max_bytes):
+            reply = await self.ctx.commander.call(charger_id, action, {request_key: batch})
+            results.extend(reply[result_key])
+            messages += 1
+        if kind == "set":
+            await self._store_accepted(charger_id, items, results)
+        return results, messages
+
+    async def _store_accepted(
+        self, charger_id: str, items: list[Payload], results: list[Payload]
+    ) -> None:
+        accepted = {_key(r) for r in results if r["attributeStatus"] == "Accepted"}
+        chosen = [i for i in items if _key(i) in accepted]
+        op = functools.partial(
+            dm.apply_set_results, charger_id=charger_id, accepted=chosen, at=datetime.now(UTC)
+        )
+        await self.ctx.store.write(op)
