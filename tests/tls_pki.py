@@ -120,3 +120,14 @@ def client_context(
     if max_version is not None:
         ctx.maximum_version = max_version
     return ctx
+
+
+def make_csr(cn: str, org: str = ORG, key: Key | None = None) -> str:
+    """A PEM PKCS#10 request as a charger makes it for SignCertificate."""
+    key = key or new_key("ec")
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(_name(cn, org))
+        .sign(key, hashes.SHA256())
+    )
+    return csr.public_bytes(serialization.Encoding.PEM).decode()

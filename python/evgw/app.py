@@ -13,6 +13,7 @@ from evgw.components import BUILTIN_COMPONENTS, Component, ComponentContext, bui
 from evgw.config import Config
 from evgw.events import EventBus
 from evgw.gateway._server import Gateway
+from evgw.ocpp._charger_ca import load_charger_ca
 from evgw.ocpp._router import Router
 from evgw.ocpp._services import Services
 from evgw.ocpp._spool import Spool
@@ -53,7 +54,12 @@ class Server:
             plugins = load_plugins(self.config.plugins)
             events = self.events
             services = Services(
-                store, Authorizer(store, plugins), plugins, self.config.ocpp, events=events
+                store,
+                Authorizer(store, plugins),
+                plugins,
+                self.config.ocpp,
+                events=events,
+                charger_ca=load_charger_ca(self.config.ocpp.charger_ca),
             )
             router = Router(services, Spool(self.config.ocpp.spool_dir))
             gateway = self.gateway = Gateway(self.config.ocpp, store, router, events)

@@ -73,6 +73,15 @@ class TlsConfig:
 
 
 @attrs.frozen
+class ChargerCaConfig:
+    """The CSMS-side CA that signs charger certificates (SignCertificate -> CertificateSigned)."""
+
+    certificate: str = ""  # PEM CA certificate (sent after the charger's certificate); "" = none
+    key: str = ""  # PEM private key of that CA
+    validity_days: int = 365
+
+
+@attrs.frozen
 class OcppConfig:
     listen: str = "127.0.0.1:9000"
     path_prefix: str = "ocpp"
@@ -90,6 +99,7 @@ class OcppConfig:
     shutdown_grace_s: float = 10.0
     spool_dir: str = "spool"
     tls: TlsConfig = TlsConfig()
+    charger_ca: ChargerCaConfig = ChargerCaConfig()
 
     @property
     def host_port(self) -> tuple[str, int]:

@@ -199,6 +199,18 @@ class ReservationStatusChanged:
     at: datetime
 
 
+@attrs.frozen
+class CertificateSigningRequested:
+    """SignCertificate (1.6 security extension / 2.x) whose CSR passed the checks and was
+    answered Accepted: the charger CA signs it and sends CertificateSigned."""
+
+    charger_id: str
+    ocpp_version: str
+    csr_pem: str
+    certificate_type: str | None  # 2.x certificateType; None on 1.6
+    at: datetime
+
+
 Event = (
     ChargerConnected
     | ChargerDisconnected
@@ -215,6 +227,7 @@ Event = (
     | ChargingLimitCleared
     | EVChargingNeedsReported
     | ReservationStatusChanged
+    | CertificateSigningRequested
 )
 
 E = TypeVar("E")

@@ -7,6 +7,7 @@ import attrs
 from evgw.billing._authorization import Authorizer
 from evgw.config import OcppConfig
 from evgw.events import EventBus
+from evgw.ocpp._charger_ca import ChargerCa
 from evgw.plugins import PluginHost
 from evgw.store import Store
 
@@ -28,6 +29,7 @@ class Services:
     config: OcppConfig
     events: EventBus = attrs.field(factory=EventBus)
     live: dict[str, ChargerLiveState] = attrs.field(factory=dict)
+    charger_ca: ChargerCa | None = None  # signs charger certificates (SignCertificate)
 
     def live_state(self, charger_id: str) -> ChargerLiveState:
         return self.live.setdefault(charger_id, ChargerLiveState())

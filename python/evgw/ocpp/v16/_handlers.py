@@ -20,6 +20,7 @@ from evgw.events import (
 from evgw.ocpp._boot import BootInfo, decide_boot
 from evgw.ocpp._context import CallContext
 from evgw.ocpp._services import Services
+from evgw.ocpp._signing import sign_certificate
 from evgw.ocpp._time import format_timestamp, parse_timestamp, utc_now
 from evgw.ocpp.v16._meter import evse_and_connector, samples_from_meter_values
 
@@ -205,11 +206,6 @@ async def security_event(svc: Services, ctx: CallContext, p: Payload) -> Payload
 # a requestId; they share the handlers above.
 log_status = diagnostics_status
 signed_firmware_status = firmware_status
-
-
-async def sign_certificate(svc: Services, ctx: CallContext, p: Payload) -> Payload:
-    log.info("%s: SignCertificate rejected: no charger CA configured", ctx.charger_id)
-    return {"status": "Rejected"}
 
 
 HANDLERS: dict[str, Handler] = {

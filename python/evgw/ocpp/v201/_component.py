@@ -1,5 +1,5 @@
-"""The OCPP 2.x component: device-model queries and Get/SetVariables split to the charger's
-limits, as operator API routes."""
+"""The OCPP component: device-model queries and Get/SetVariables split to the charger's limits
+(API routes), and the charger-certificate signer (1.6 security extension and 2.x)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ import functools
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import trio
+
 from evgw.components import Component, ComponentContext
+from evgw.ocpp._charger_ca import load_charger_ca
 from evgw.ocpp.v201 import _device_model as dm
+from evgw.ocpp.v201._signer import CertificateSigner
 from evgw.ocpp.v201._variables import batches, limit
 
 if TYPE_CHECKING:
@@ -32,6 +36,13 @@ class Ocpp201(Component):
 
     def __init__(self, ctx: ComponentContext) -> None:
         self.ctx = ctx
+        ca = load_charger_ca(ctx.config.ocpp.charger_ca)
+        self.signer = CertificateSigner(ctx, ca) if ca is not None else None
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        task_status.started()
+        if self.signer is not None:
+            await self.signer.run()
 
     def api(self) -> ApiExtension | None:
         from evgw.ocpp.v201._api import device_model_api  # noqa: PLC0415  (api imports us)

@@ -15,6 +15,7 @@ from evgw.events import ConnectorStatusChanged, MeterValuesReceived
 from evgw.ocpp._boot import BootInfo, decide_boot
 from evgw.ocpp._context import CallContext
 from evgw.ocpp._services import Services
+from evgw.ocpp._signing import sign_certificate
 from evgw.ocpp._time import format_timestamp, parse_timestamp, utc_now
 from evgw.ocpp.v16 import _handlers as v16
 from evgw.ocpp.v201 import _notify, _report
@@ -110,7 +111,7 @@ HANDLERS: Mapping[str, v16.Handler] = {
     "FirmwareStatusNotification": v16.firmware_status,
     "LogStatusNotification": v16.log_status,
     "DataTransfer": v16.data_transfer,
-    "SignCertificate": v16.sign_certificate,
+    "SignCertificate": sign_certificate,
     "NotifyReport": _report.notify_report,
     "NotifyChargingLimit": _notify.notify_charging_limit,
     "ClearedChargingLimit": _notify.cleared_charging_limit,
