@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import signal
 import sys
@@ -12,10 +11,9 @@ from collections.abc import Sequence
 import trio
 
 from evgw import __version__
+from evgw._gc import tune_for_server
 from evgw.config import Config, ConfigError, load_config, with_overrides
 from evgw.domain import Role
-
-GC_GEN0_THRESHOLD = 50_000
 
 log = logging.getLogger("evgw")
 
@@ -63,22 +61,13 @@ def _config(args: argparse.Namespace) -> Config:
     )
 
 
-def tune_gc() -> None:
-    """Move what start-up built out of the collector's sight and collect young objects less
-    often: per-message garbage is acyclic (freed by reference counting), and full collections
-    over a heap of thousands of connections stall every charger at once."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_GEN0_THRESHOLD, 20, 20)
-
-
 async def _serve(cfg: Config) -> None:
     from evgw.app import Server  # noqa: PLC0415
 
     server = Server(cfg)
     async with trio.open_nursery() as nursery:
         endpoints = await nursery.start(server.run)
-        tune_gc()
+        tune_for_server()
         host, _ = cfg.ocpp.host_port
         api_host, _ = cfg.api.host_port
         print(f"OCPP:    ws://{host}:{endpoints.ocpp_port}/{cfg.ocpp.path_prefix}/<chargePointId>")

@@ -71,3 +71,10 @@ EVENT_SUBSCRIBER_FAILURES = Counter(
     ["event"],
     registry=REGISTRY,
 )
+GC_PAUSE_SECONDS = Histogram(
+    "evgw_gc_pause_seconds",
+    "Pauses of Python's cyclic garbage collector, by generation (every task waits meanwhile)",
+    ["generation"],
+    buckets=(0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+    registry=REGISTRY,
+)
