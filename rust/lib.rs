@@ -7,6 +7,8 @@ pub mod codec;
 pub mod errors;
 pub mod frame;
 pub mod json;
+pub mod meter;
+pub mod pricing;
 pub mod schema;
 pub mod version;
 
