@@ -117,3 +117,80 @@ class Codec:
     def actions(self) -> list[str]:
         """Every action with a request schema in this version, sorted (2.1 includes
         NotifyPeriodicEventStream, a SEND payload)."""
+
+# --- metering (rust/meter) --------------------------------------------------------------------
+
+class MeterAggregator:
+    """Per-connector register, power and current series fed by batches of sampled values.
+
+    Values are normalised to milli base units (mWh, mW, mA). Registers are monotonic: a
+    decrease is a meter reset (flagged, the step counts 0), a step larger than the connector's
+    max power allows in the interval is an absurd jump (flagged, counts 0). Late and
+    out-of-order batches merge by timestamp; a replayed batch changes nothing.
+    """
+
+    def __init__(self, *, future_slack_ms: int = 86_400_000) -> None: ...
+    def set_max_power(self, key: str, max_power_w: int) -> None: ...
+    def ingest(
+        self,
+        now_ms: int,
+        samples: list[
+            tuple[str, int, str | None, str, str | None, str | None, str | None]
+        ],  # (connector key, ts ms, measurand, value, unit, phase, context)
+    ) -> tuple[int, int, list[tuple[int, str]]]:
+        """(accepted, ignored, [(index, reason)]); reasons: unknown_measurand, unknown_unit,
+        unit_mismatch, unknown_phase, unknown_context, invalid_number, negative_value,
+        future_timestamp."""
+
+    def session_energy(
+        self,
+        key: str,
+        start_ms: int,
+        stop_ms: int | None = None,
+        meter_start_wh: int | None = None,
+        meter_stop_wh: int | None = None,
+    ) -> tuple[int, int | None, list[str], list[tuple[int, int]]]:
+        """(energy mWh, baseline mWh, flags, [(ts ms, cumulative mWh)]). Flags: meter_reset,
+        absurd_jump, no_readings (these hold billing), baseline_from_reading,
+        stop_below_reading, open, from_intervals."""
+
+    def mean_power_mw(self, key: str, from_ms: int, to_ms: int) -> int | None: ...
+    def mean_current_ma(self, key: str, from_ms: int, to_ms: int) -> int | None: ...
+    def rollup(self, keys: list[str], interval_ms: int, from_ms: int, to_ms: int) -> list[int]:
+        """Energy (mWh) per bucket [from + i*interval, ...) summed over the connectors."""
+
+    def prune_before(self, ts_ms: int) -> None: ...
+
+# --- pricing (rust/pricing) -------------------------------------------------------------------
+
+class TariffError(ValueError):
+    """args: (message, path) with path a JSON pointer into the tariff."""
+
+#: (start ms, end ms, energy mWh, phase CHARGING|PARKING|RESERVATION|RESERVATION_EXPIRED,
+#:  power kW as decimal text or None, current A as decimal text or None)
+SegmentRow = tuple[int, int, int, str, str | None, str | None]
+
+class Tariff:
+    """An OCPI 2.2.1 Tariff (JSON text), parsed and checked; frozen."""
+
+    def __init__(self, json: str) -> None: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def exponent(self) -> int: ...
+    def lint(self) -> list[tuple[str, str, str, str]]:
+        """[(severity "error"|"warning", code, path, message)]."""
+
+    def price(
+        self, tz: str, segments: list[SegmentRow], *, final_: bool = True, rounding: str = "HALF_UP"
+    ) -> str:
+        """The priced session as JSON text (decimals as strings). final_=False is the running
+        cost: the same function without step_size rounding."""
+
+    def price_many(
+        self,
+        sessions: list[tuple[str, list[SegmentRow]]],
+        *,
+        final_: bool = True,
+        rounding: str = "HALF_UP",
+    ) -> list[str]: ...

@@ -4,6 +4,8 @@ mod codec;
 mod convert;
 mod error;
 mod frames;
+mod meter;
+mod pricing;
 
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -26,5 +28,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<frames::PyCallResult>()?;
     m.add_class::<frames::PyCallError>()?;
     m.add_class::<frames::PyViolation>()?;
+    m.add("TariffError", py.get_type::<pricing::TariffError>())?;
+    m.add_class::<meter::PyMeterAggregator>()?;
+    m.add_class::<pricing::PyTariff>()?;
     Ok(())
 }
