@@ -4,5 +4,62 @@ from __future__ import annotations
 
 COMPONENT = "billing"
 
+_V1 = """
+CREATE TABLE billing_tariffs (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    body TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    updated_at {ts} NOT NULL
+);
+CREATE TABLE billing_tariff_versions (
+    tariff_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    created_at {ts} NOT NULL,
+    PRIMARY KEY (tariff_id, version)
+);
+CREATE TABLE billing_assignments (
+    scope TEXT NOT NULL,
+    target TEXT NOT NULL,
+    tariff_id TEXT NOT NULL,
+    updated_at {ts} NOT NULL,
+    PRIMARY KEY (scope, target)
+);
+CREATE TABLE billing_sessions (
+    transaction_id TEXT PRIMARY KEY,
+    tariff_id TEXT,
+    tariff_version INTEGER,
+    tariff_sha256 TEXT,
+    tariff_body TEXT,
+    time_zone TEXT NOT NULL,
+    late_snapshot INTEGER NOT NULL,
+    created_at {ts} NOT NULL
+);
+CREATE TABLE billing_cdrs (
+    id TEXT PRIMARY KEY,
+    transaction_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    pricing_version INTEGER NOT NULL,
+    credit_of TEXT,
+    currency TEXT NOT NULL,
+    total_excl_vat TEXT NOT NULL,
+    total_incl_vat TEXT NOT NULL,
+    body TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    created_at {ts} NOT NULL
+);
+CREATE UNIQUE INDEX billing_cdrs_once ON billing_cdrs (transaction_id, kind, pricing_version);
+CREATE INDEX billing_cdrs_created ON billing_cdrs (created_at, id);
+CREATE TABLE billing_holds (
+    transaction_id TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    created_at {ts} NOT NULL
+)
+"""
+
 #: (version, SQL with the {ts} {id_pk} {bigint} tokens, or {backend: SQL}); see store/_migrations.
-MIGRATIONS: list[tuple[int, str | dict[str, str]]] = []
+MIGRATIONS: list[tuple[int, str | dict[str, str]]] = [(1, _V1)]

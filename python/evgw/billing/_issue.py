@@ -1,0 +1,221 @@
+"""Store operations of billing: the tariff snapshot at start and the CDR issued exactly once.
+
+Exactly once lives in the database: a unique index on (transaction, kind, pricing version)
+and INSERT ... ON CONFLICT DO NOTHING, so duplicate stops, replays, restarts and several nodes
+all end with one CDR. Everything is derived from the store (transactions, meter samples), not
+from events.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from evgw._core import Tariff
+from evgw.store import Db
+
+from . import _tariffs as tariffs
+from ._cdr import PricedSession, Snapshot, build
+from ._config import BillingConfig
+from ._metering import HOLDING_FLAGS, TxFacts, load_samples, meter
+
+_TX_COLUMNS = (
+    "id, charger_id, evse_id, connector_id, id_token, meter_start_wh, meter_stop_wh, "
+    "started_at, stopped_at, status"
+)
+
+
+def load_tx(db: Db, tx_id: str) -> TxFacts | None:
+    r = db.one(f"SELECT {_TX_COLUMNS} FROM transactions WHERE id = ?", (tx_id,))
+    if r is None or r[7] is None:
+        return None
+    started = db.dt(r[7])
+    assert started is not None
+    return TxFacts(r[0], r[1], int(r[2]), int(r[3]), r[4], r[5], r[6], started, db.dt(r[8]), r[9])
+
+
+def _place(db: Db, tx: TxFacts) -> tuple[tariffs.Place, str | None]:
+    site = db.one("SELECT site_id FROM chargers WHERE id = ?", (tx.charger_id,))
+    group = db.one("SELECT group_id FROM id_tokens WHERE id = ?", (tx.id_token,))
+    site_id = None if site is None else site[0]
+    place = tariffs.Place(
+        tx.charger_id, tx.evse_id, tx.connector_id, site_id, None if group is None else group[0]
+    )
+    return place, site_id
+
+
+def snapshot(db: Db, cfg: BillingConfig, tx_id: str, *, late: bool = False) -> Snapshot | None:
+    """Freeze the tariff for a session (once); answer the frozen one."""
+    found = read_snapshot(db, tx_id)
+    if found is not None:
+        return found
+    tx = load_tx(db, tx_id)
+    if tx is None:
+        return None
+    place, site_id = _place(db, tx)
+    tz = cfg.site_time_zones.get(site_id or "", cfg.time_zone)
+    t = tariffs.resolve(db, place)
+    db.run(
+        "INSERT INTO billing_sessions (transaction_id, tariff_id, tariff_version, tariff_sha256, "
+        "tariff_body, time_zone, late_snapshot, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (transaction_id) DO NOTHING",
+        (
+            *(tx_id, None if t is None else t.id, None if t is None else t.version),
+            *(None if t is None else t.sha256, None if t is None else tariffs.canonical(t.body)),
+            *(tz, int(late), db.ts(datetime.now(UTC))),
+        ),
+    )
+    return read_snapshot(db, tx_id)
+
+
+def read_snapshot(db: Db, tx_id: str) -> Snapshot | None:
+    r = db.one(
+        "SELECT tariff_id, tariff_version, tariff_sha256, tariff_body, time_zone, late_snapshot "
+        "FROM billing_sessions WHERE transaction_id = ?",
+        (tx_id,),
+    )
+    if r is None or r[0] is None:
+        return None
+    return Snapshot(r[0], int(r[1]), r[2], json.loads(r[3]), r[4], bool(r[5]))
+
+
+def hold(db: Db, tx_id: str, reason: str, detail: dict[str, Any]) -> None:
+    db.run(
+        "INSERT INTO billing_holds (transaction_id, reason, detail, created_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (transaction_id) DO NOTHING",
+        (tx_id, reason, json.dumps(detail, sort_keys=True), db.ts(datetime.now(UTC))),
+    )
+
+
+def price_tx(
+    db: Db, cfg: BillingConfig, tx: TxFacts, now: datetime, *, final: bool
+) -> PricedSession | None:
+    """Price a session from the store (None when it has no tariff). Running (not final): the
+    session as of `now`, from the samples up to it."""
+    snap = read_snapshot(db, tx.id)
+    if snap is None:
+        return None
+    until = tx.stopped_at or now
+    samples = [s for s in load_samples(db, tx, until) if final or s.ts <= now]
+    metered = meter(tx, samples, now, cfg.max_power_w)
+    tariff = Tariff(tariffs.canonical(snap.body))
+    text = tariff.price(snap.time_zone, list(metered.segments), final_=final, rounding=cfg.rounding)
+    return PricedSession(snap, metered, json.loads(text), tariff.exponent)
+
+
+def issue(db: Db, cfg: BillingConfig, tx_id: str) -> str:
+    """Issue the session's CDR once. Answers issued | exists | held | not_billable."""
+    if db.one("SELECT 1 FROM billing_cdrs WHERE transaction_id = ? AND kind = 'cdr'", (tx_id,)):
+        return "exists"
+    tx = load_tx(db, tx_id)
+    if tx is None or tx.status != "completed" or tx.stopped_at is None:
+        return "not_billable"
+    now = datetime.now(UTC)
+    if snapshot(db, cfg, tx_id, late=True) is None:
+        hold(db, tx_id, "no_tariff", {})
+        return "held"
+    p = price_tx(db, cfg, tx, now, final=True)
+    assert p is not None
+    holding = sorted(HOLDING_FLAGS.intersection(p.metered.flags))
+    if holding:
+        hold(db, tx_id, "meter", {"flags": holding})
+        return "held"
+    body = build(cfg, tx_id, tx, p)
+    return _insert(db, tx_id, body, kind="cdr", version=1, credit_of=None)
+
+
+def _insert(
+    db: Db, tx_id: str, body: dict[str, Any], *, kind: str, version: int, credit_of: str | None
+) -> str:
+    text = tariffs.canonical(body)
+    total = body["total_cost"]
+    row = db.one(
+        "INSERT INTO billing_cdrs (id, transaction_id, kind, pricing_version, credit_of, currency, "
+        "total_excl_vat, total_incl_vat, body, sha256, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (transaction_id, kind, pricing_version) DO NOTHING RETURNING id",
+        (
+            *(body["id"], tx_id, kind, version, credit_of, body["currency"]),
+            *(str(total["excl_vat"]), str(total["incl_vat"]), text, tariffs.sha256(text)),
+            db.ts(datetime.now(UTC)),
+        ),
+    )
+    return "issued" if row is not None else "exists"
+
+
+def unbilled(db: Db, limit: int = 200) -> list[str]:
+    """Completed sessions with neither a CDR nor a hold."""
+    rows = db.all(
+        "SELECT t.id FROM transactions t WHERE t.status = 'completed' AND NOT EXISTS "
+        "(SELECT 1 FROM billing_cdrs c WHERE c.transaction_id = t.id AND c.kind = 'cdr') "
+        "AND NOT EXISTS (SELECT 1 FROM billing_holds h WHERE h.transaction_id = t.id) "
+        "ORDER BY t.stopped_at LIMIT ?",
+        (limit,),
+    )
+    return [r[0] for r in rows]
+
+
+def unsnapshotted(db: Db, limit: int = 200) -> list[str]:
+    rows = db.all(
+        "SELECT t.id FROM transactions t WHERE t.status = 'active' AND NOT EXISTS "
+        "(SELECT 1 FROM billing_sessions s WHERE s.transaction_id = t.id) LIMIT ?",
+        (limit,),
+    )
+    return [r[0] for r in rows]
+
+
+CDR_COLUMNS = "id, transaction_id, kind, pricing_version, credit_of, body, sha256, created_at"
+
+
+def cdr_view(db: Db, r: tuple[Any, ...]) -> dict[str, Any]:
+    created = db.dt(r[7])
+    assert created is not None
+    return {
+        "id": r[0],
+        "transaction_id": r[1],
+        "kind": r[2],
+        "pricing_version": int(r[3]),
+        "credit_of": r[4],
+        "sha256": r[6],
+        "created_at": created.isoformat(),
+        "cdr": json.loads(r[5]),
+    }
+
+
+def list_cdrs(db: Db, limit: int, offset: int) -> list[dict[str, Any]]:
+    rows = db.all(
+        f"SELECT {CDR_COLUMNS} FROM billing_cdrs ORDER BY created_at, id LIMIT ? OFFSET ?",
+        (limit, offset),
+    )
+    return [cdr_view(db, r) for r in rows]
+
+
+def get_cdr(db: Db, cdr_id: str) -> dict[str, Any] | None:
+    r = db.one(f"SELECT {CDR_COLUMNS} FROM billing_cdrs WHERE id = ?", (cdr_id,))
+    return None if r is None else cdr_view(db, r)
+
+
+def cdrs_of(db: Db, tx_id: str) -> list[dict[str, Any]]:
+    rows = db.all(
+        f"SELECT {CDR_COLUMNS} FROM billing_cdrs WHERE transaction_id = ? ORDER BY created_at, id",
+        (tx_id,),
+    )
+    return [cdr_view(db, r) for r in rows]
+
+
+def holds(db: Db, limit: int, offset: int) -> list[dict[str, Any]]:
+    rows = db.all(
+        "SELECT transaction_id, reason, detail, created_at FROM billing_holds "
+        "ORDER BY created_at, transaction_id LIMIT ? OFFSET ?",
+        (limit, offset),
+    )
+    return [
+        {
+            "transaction_id": r[0],
+            "reason": r[1],
+            "detail": json.loads(r[2]),
+            "created_at": str(db.dt(r[3])),
+        }
+        for r in rows
+    ]

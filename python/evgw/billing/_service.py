@@ -1,0 +1,106 @@
+"""The billing component: snapshots tariffs at session start and issues CDRs at the end.
+
+Events only prompt; a sweep over the store (at start-up and every `sweep_interval_s`) finds
+every active session without a snapshot and every completed session without a CDR, so a
+crash, a lost event or a restart never loses a CDR, and the unique index never doubles one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+
+import trio
+
+from evgw import events as ev
+from evgw.api import ApiExtension
+from evgw.components import Component, ComponentContext
+from evgw.store import Db
+
+from . import _issue as issue
+from ._api import extension
+from ._config import BillingConfig
+
+log = logging.getLogger("evgw.billing")
+
+Job = tuple[str, str]  # ("start" | "stop", transaction id)
+
+
+def _guarded(cfg: BillingConfig, tx_id: str) -> Callable[[Db], str]:
+    def op(db: Db) -> str:
+        try:
+            return issue.issue(db, cfg, tx_id)
+        except ValueError as e:  # the engine refused the session: hold it, with the reason
+            issue.hold(db, tx_id, "pricing_error", {"message": str(e)})
+            return "held"
+
+    return op
+
+
+class BillingService(Component):
+    name = "billing"
+
+    def __init__(self, ctx: ComponentContext) -> None:
+        self.ctx = ctx
+        self.cfg: BillingConfig = ctx.config.billing
+        self._send, self._receive = trio.open_memory_channel[Job](10_000)
+        self.issued = 0
+        if self.cfg.enabled:
+            ctx.events.subscribe(ev.TransactionStarted, self._on_started)
+            ctx.events.subscribe(ev.TransactionStopped, self._on_stopped)
+
+    def _offer(self, job: Job) -> None:
+        with contextlib.suppress(trio.WouldBlock):  # when full, the sweep picks it up
+            self._send.send_nowait(job)
+
+    def _on_started(self, e: ev.TransactionStarted) -> None:
+        if not e.duplicate:
+            self._offer(("start", e.transaction_id))
+
+    def _on_stopped(self, e: ev.TransactionStopped) -> None:
+        if not e.orphan:
+            self._offer(("stop", e.transaction_id))
+
+    def api(self) -> ApiExtension:
+        return extension(self)
+
+    async def snapshot(self, tx_id: str) -> None:
+        await self.ctx.store.write(lambda db: issue.snapshot(db, self.cfg, tx_id))
+
+    async def bill(self, tx_id: str) -> str:
+        outcome = await self.ctx.store.write(_guarded(self.cfg, tx_id))
+        if outcome == "issued":
+            self.issued += 1
+        return outcome
+
+    async def sweep(self) -> None:
+        for tx_id in await self.ctx.store.read(issue.unsnapshotted):
+            await self.snapshot(tx_id)
+        for tx_id in await self.ctx.store.read(issue.unbilled):
+            await self.bill(tx_id)
+
+    async def _handle(self, job: Job) -> None:
+        kind, tx_id = job
+        if kind == "start":
+            await self.snapshot(tx_id)
+        else:
+            await self.bill(tx_id)
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        task_status.started()
+        if not self.cfg.enabled:
+            return
+        while True:
+            try:
+                await self.sweep()
+                with trio.move_on_after(self.cfg.sweep_interval_s):
+                    async for job in self._receive:
+                        await self._handle(job)
+            except Exception:
+                log.exception("billing pass failed; retrying after the sweep interval")
+                await trio.sleep(self.cfg.sweep_interval_s)
+
+
+def create_component(ctx: ComponentContext) -> Component:
+    return BillingService(ctx)
