@@ -95,6 +95,14 @@ async def test_delete(api: Api) -> None:
     assert (await api.request("PATCH", "chargers/CP1", json={})).status_code == 404
 
 
+async def test_delete_disconnects_the_charger(api: Api) -> None:
+    await api.register("CP1")
+    api.commander.connect("CP1")
+    assert (await api.request("DELETE", "chargers/CP1")).status_code == 204
+    assert api.commander.disconnected == [("CP1", "registration deleted")]
+    assert api.commander.connection("CP1") is None
+
+
 async def test_live_connection(api: Api) -> None:
     await api.register("CP1")
     api.commander.connect("CP1", "ocpp2.0.1")

@@ -32,6 +32,7 @@ class RecordingCommander:
     reply: dict[str, Any] = attrs.Factory(lambda: {"status": "Accepted"})
     error: CommandError | None = None
     connected: dict[str, ConnectionInfo] = attrs.Factory(dict)
+    disconnected: list[tuple[str, str]] = attrs.Factory(list)
 
     async def call(
         self,
@@ -50,6 +51,10 @@ class RecordingCommander:
         self.connected[charger_id] = ConnectionInfo(
             charger_id, version, CONNECTED_AT, "127.0.0.1", CONNECTED_AT
         )
+
+    async def disconnect(self, charger_id: str, reason: str) -> bool:
+        self.disconnected.append((charger_id, reason))
+        return self.connected.pop(charger_id, None) is not None
 
     def connection(self, charger_id: str) -> ConnectionInfo | None:
         return self.connected.get(charger_id)

@@ -89,3 +89,16 @@ async def test_timeout_then_late_reply_is_dropped(running: Running) -> None:
 
             nursery.start_soon(reply_late_then_right)
             assert await gateway.call("CP1", "Reset", {"type": "Soft"}) == {"status": "Accepted"}
+
+
+async def test_disconnect_closes_with_policy_violation(running: Running) -> None:
+    gateway = running.server.gateway
+    assert gateway is not None
+    assert await gateway.disconnect("CP1", "not connected") is False
+    async with connect_charger(running.charger_url("CP1"), user="CP1", password=PASSWORD) as cp:
+        assert await cp.result("Heartbeat", {})
+        assert await gateway.disconnect("CP1", "registration deleted") is True
+        await wait_until(lambda: cp.ws.closed is not None)
+        assert cp.ws.closed is not None
+        assert cp.ws.closed.code == 1008
+        await wait_until(lambda: gateway.connection("CP1") is None)

@@ -38,6 +38,15 @@ async def test_charger_crud(store: Store) -> None:
     assert await store.get_charger("CP1") is None
 
 
+async def test_add_charger_never_overwrites(store: Store) -> None:
+    first = ChargerRegistration("CP1", site_id="S1")
+    assert await store.add_charger(first) is True
+    assert await store.add_charger(ChargerRegistration("CP1", site_id="S2")) is False
+    record = await store.get_charger("CP1")
+    assert record is not None
+    assert record.registration == first
+
+
 async def test_boot_status_and_touch(store: Store) -> None:
     await store.put_charger(ChargerRegistration("CP1", serial_number="REG"))
     await store.record_boot(

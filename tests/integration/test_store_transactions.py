@@ -118,9 +118,10 @@ async def test_stop_completes_and_is_idempotent(store: Store) -> None:
 
 
 async def test_unknown_and_minus_one_stops_become_orphans(store: Store) -> None:
-    for ocpp16_id, tx_id in ((-1, None), (424242, None), (None, "EXT-1")):
+    cases = ((-1, None), (424242, None), (None, "EXT-1"))
+    for minute, (ocpp16_id, tx_id) in enumerate(cases, start=1):
         out = await store.stop_transaction(
-            stop(ocpp16_id, transaction_id=tx_id, samples=(sample(1, "7"),))
+            stop(ocpp16_id, transaction_id=tx_id, samples=(sample(minute, "7"),))
         )
         assert out.orphan
         assert not out.duplicate
@@ -208,6 +209,23 @@ async def test_meter_values_resolve_the_transaction(store: Store) -> None:
     assert found is not None
     assert found.id == s.transaction_id
     assert await store.find_transaction_by_ocpp16_id("CP9", s.ocpp16_id or 0) is None
+
+
+async def test_retried_meter_values_are_stored_once(store: Store) -> None:
+    s = await store.start_transaction(start())
+    phases = tuple(
+        MeterSample(T0, "Current.Import", "16.0", "A", phase) for phase in ("L1", "L2", "L3")
+    )
+    samples = (sample(0, "1000"), *phases)
+    batch = MeterBatch("CP1", 1, 1, None, s.ocpp16_id, samples, T0, raw="[]")
+    assert await store.add_meter_values(batch) == s.transaction_id
+    assert await store.add_meter_values(batch) == s.transaction_id  # a retry, or a replay
+    later = MeterBatch("CP1", 1, 1, None, s.ocpp16_id, (*samples, sample(1, "1010")), T0)
+    await store.add_meter_values(later)  # overlaps: only the new sample is added
+    tx = await store.get_transaction(s.transaction_id, with_samples=True)
+    assert tx is not None
+    assert len(tx.samples) == 5
+    assert sorted(x.phase or "" for x in tx.samples) == ["", "", "L1", "L2", "L3"]
 
 
 async def test_list_transactions_filters_and_pages(store: Store) -> None:

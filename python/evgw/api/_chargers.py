@@ -102,8 +102,8 @@ async def create_charger(call: Call) -> Response:
     if await call.store.get_charger(charger_id) is not None:
         raise _conflict(charger_id)
     registration = await _apply(ChargerRegistration(id=charger_id), values)
-    if not await call.store.put_charger(registration):
-        raise _conflict(charger_id)  # registered concurrently
+    if not await call.store.add_charger(registration):
+        raise _conflict(charger_id)  # registered concurrently: theirs stands, untouched
     location = f"/api/v1/chargers/{quote(charger_id, safe='')}"
     return ok(_view(call, await stored_charger(call, charger_id)), 201, {"Location": location})
 
@@ -123,4 +123,5 @@ async def delete_charger(call: Call) -> Response:
     charger_id = call.path("id")
     if not await call.store.delete_charger(charger_id):
         raise not_found("charger", charger_id)
+    await call.services.commander.disconnect(charger_id, "registration deleted")
     return no_content()

@@ -285,6 +285,14 @@ class Gateway:
             )
         return await conn.call(action, payload, timeout=timeout)
 
+    async def disconnect(self, charger_id: str, reason: str) -> bool:
+        conn = self.registry.get(charger_id)
+        if conn is None:
+            return False
+        log.warning("%s: disconnecting (%s)", charger_id, reason)
+        await conn.close(reason, 1008)
+        return True
+
     def connection(self, charger_id: str) -> ConnectionInfo | None:
         conn = self.registry.get(charger_id)
         return _info(conn) if conn else None

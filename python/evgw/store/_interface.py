@@ -74,6 +74,10 @@ class Store(abc.ABC):
         """Insert or update the registration; True when it was created."""
 
     @abc.abstractmethod
+    async def add_charger(self, reg: ChargerRegistration) -> bool:
+        """Insert only; False (nothing changed) when the id is registered already."""
+
+    @abc.abstractmethod
     async def get_charger(self, charger_id: str) -> ChargerRecord | None: ...
 
     @abc.abstractmethod

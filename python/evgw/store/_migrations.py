@@ -157,10 +157,27 @@ CREATE TABLE transaction_events (
 CREATE INDEX transaction_events_tx ON transaction_events (transaction_id, seq_no)
 """
 
+# A sampled value is stored once: a charger that retries a MeterValues (or the spool that
+# replays one) must not add its samples again; a signed value beside its plain reading
+# (format SignedData) is a different sample. Earlier duplicates are removed first.
+_V3 = """
+DELETE FROM meter_samples WHERE id NOT IN (
+    SELECT MIN(id) FROM meter_samples
+    GROUP BY charger_id, ts, evse_id, connector_id, measurand,
+        COALESCE(phase, ''), COALESCE(context, ''), COALESCE(location, ''), COALESCE(format, '')
+);
+DROP INDEX meter_samples_charger;
+CREATE UNIQUE INDEX meter_samples_natural ON meter_samples (
+    charger_id, ts, evse_id, connector_id, measurand,
+    COALESCE(phase, ''), COALESCE(context, ''), COALESCE(location, ''), COALESCE(format, '')
+)
+"""
+
 #: (version, SQL for every backend, or {backend: SQL}).
 MIGRATIONS: list[tuple[int, Step]] = [
     (1, _V1),
     (2, _V2),
+    (3, _V3),
 ]
 
 #: Modules of the parts that own tables beside the core (each has ``COMPONENT: str`` and

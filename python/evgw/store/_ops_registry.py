@@ -50,6 +50,29 @@ def put_charger(db: Db, reg: ChargerRegistration) -> bool:
     return True
 
 
+def add_charger(db: Db, reg: ChargerRegistration) -> bool:
+    """Insert only: False (and nothing changed) when the id is registered already."""
+    t = db.ts(now())
+    return (
+        db.run(
+            "INSERT INTO chargers (id, security_profile, password_hash, boot_policy, site_id, "
+            "serial_number, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO NOTHING",
+            (
+                reg.id,
+                reg.security_profile,
+                reg.password_hash,
+                str(reg.boot_policy),
+                reg.site_id,
+                reg.serial_number,
+                t,
+                t,
+            ),
+        )
+        == 1
+    )
+
+
 def delete_charger(db: Db, charger_id: str) -> bool:
     db.run("DELETE FROM connectors WHERE charger_id = ?", (charger_id,))
     return db.run("DELETE FROM chargers WHERE id = ?", (charger_id,)) > 0

@@ -188,7 +188,7 @@ def insert_samples(
         db.many(
             "INSERT INTO meter_samples (transaction_id, charger_id, evse_id, connector_id, ts, "
             "measurand, value, unit, phase, context, location, format) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [
                 (
                     tx_id,

@@ -67,6 +67,9 @@ class SqlStore(Store):
     async def put_charger(self, reg_: ChargerRegistration) -> bool:
         return await self._w.submit(_p(reg.put_charger, reg=reg_))
 
+    async def add_charger(self, reg_: ChargerRegistration) -> bool:
+        return await self._w.submit(_p(reg.add_charger, reg=reg_))
+
     async def get_charger(self, charger_id: str) -> ChargerRecord | None:
         return await self._r.run(_p(reg.get_charger, charger_id=charger_id))
 
