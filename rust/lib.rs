@@ -1,8 +1,9 @@
-//! evgw's hot path: OCPP-J framing and schema validation (no I/O, no clock).
+//! evgw's hot path: OCPP-J framing, schema validation and the load allocator (no I/O, no clock).
 //!
 //! The core compiles and tests without Python; the pyo3 layer lives in [`py`] behind the
 //! `python` cargo feature.
 
+pub mod alloc;
 pub mod codec;
 pub mod errors;
 pub mod frame;

@@ -1,0 +1,190 @@
+//! Topology + connector demands → rows (one per node and phase, plus power rows).
+
+use std::fmt;
+
+use super::complex::C64;
+use super::demand::Demand;
+use super::problem::{Problem, ProblemBuilder, RowKind};
+use super::topology::{Topology, Wiring};
+
+/// `phase` 0..=2 is L1..L3 (wye) or line a..c (delta); `POWER` is the node's W row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RowLabel {
+    pub node: usize,
+    pub phase: u8,
+}
+
+impl RowLabel {
+    pub const POWER: u8 = 3;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DemandError {
+    UnknownNode { connector: usize, node: usize },
+    BadPhases { connector: usize, phases: u8 },
+}
+
+impl fmt::Display for DemandError {
+    #[cold]
+    #[inline(never)]
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnknownNode { connector, node } => {
+                write!(f, "connector {connector}: unknown node {node}")
+            }
+            Self::BadPhases { connector, phases } => {
+                write!(
+                    f,
+                    "connector {connector}: phase mask {phases:#05b} is not valid here"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for DemandError {}
+
+/// The rows of one tick and the label of each row.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    pub problem: Problem,
+    pub labels: Vec<RowLabel>,
+}
+
+/// (phase or POWER, coefficient) of one ampere of a connector's current.
+type Loads = ([(u8, C64); 3], usize, f64);
+
+pub fn compile(topology: &Topology, demands: &[Demand]) -> Result<Compiled, DemandError> {
+    let (mut builder, labels, node_rows) = node_rows(topology);
+    for (i, d) in demands.iter().enumerate() {
+        if d.node >= topology.nodes.len() {
+            return Err(DemandError::UnknownNode {
+                connector: i,
+                node: d.node,
+            });
+        }
+        let loads = loads(topology.wiring, d.phases, topology.nodes[d.node].voltage).ok_or(
+            DemandError::BadPhases {
+                connector: i,
+                phases: d.phases,
+            },
+        )?;
+        if !d.active && !d.is_fixed() {
+            continue;
+        }
+        for &node in topology.chain(d.node) {
+            add_loads(&mut builder, &node_rows[node], i, d, &loads);
+        }
+    }
+    Ok(Compiled {
+        problem: builder.finish(demands.len()),
+        labels,
+    })
+}
+
+fn add_loads(b: &mut ProblemBuilder, rows: &[Option<usize>; 4], i: usize, d: &Demand, l: &Loads) {
+    let (terms, count, watts) = l;
+    let mut put = |row: usize, coeff: C64| {
+        if d.is_fixed() {
+            b.add_base(row, coeff.scale(d.fixed_a));
+        } else {
+            b.add_term(row, i, coeff);
+        }
+    };
+    for &(phase, coeff) in &terms[..*count] {
+        if let Some(row) = rows[phase as usize] {
+            put(row, coeff);
+        }
+    }
+    if let Some(row) = rows[RowLabel::POWER as usize] {
+        put(row, C64::real(*watts));
+    }
+}
+
+fn node_rows(t: &Topology) -> (ProblemBuilder, Vec<RowLabel>, Vec<[Option<usize>; 4]>) {
+    let mut b = ProblemBuilder::with_capacity(t.nodes.len() * 4, 0);
+    let mut labels = Vec::with_capacity(t.nodes.len() * 4);
+    let mut index = Vec::with_capacity(t.nodes.len());
+    for (n, node) in t.nodes.iter().enumerate() {
+        let mut rows = [None; 4];
+        for (p, slot) in rows.iter_mut().take(3).enumerate() {
+            if node.limit_a[p].is_finite() {
+                let limit = node.limit_a[p] - node.margin_a;
+                let unmanaged = node.unmanaged_a[p];
+                *slot = Some(match t.wiring {
+                    Wiring::Wye => b.add_row(RowKind::Linear, limit, C64::real(unmanaged)),
+                    // the unmanaged phasor's angle is unknown: take it off the limit (safe side)
+                    Wiring::Delta => b.add_row(RowKind::Phasor, limit - unmanaged, C64::ZERO),
+                });
+                labels.push(RowLabel {
+                    node: n,
+                    phase: u8::try_from(p).expect("p < 3"),
+                });
+            }
+        }
+        if node.power_w.is_finite() {
+            let phase_v = phase_voltage(t.wiring, node.voltage);
+            let margin_w = node.margin_a * phase_v * 3.0;
+            let unmanaged_w: f64 = node.unmanaged_a.iter().sum::<f64>() * phase_v;
+            rows[3] = Some(b.add_row(
+                RowKind::Linear,
+                node.power_w - margin_w,
+                C64::real(unmanaged_w),
+            ));
+            labels.push(RowLabel {
+                node: n,
+                phase: RowLabel::POWER,
+            });
+        }
+        index.push(rows);
+    }
+    (b, labels, index)
+}
+
+fn phase_voltage(wiring: Wiring, voltage: f64) -> f64 {
+    match wiring {
+        Wiring::Wye => voltage,
+        Wiring::Delta => voltage / 3f64.sqrt(),
+    }
+}
+
+/// Per-ampere row coefficients of a connector, or None for an impossible phase mask.
+fn loads(wiring: Wiring, phases: u8, voltage: f64) -> Option<Loads> {
+    let none = (0u8, C64::ZERO);
+    match (wiring, phases.count_ones(), phases & !0b111) {
+        (_, _, extra) if extra != 0 => None,
+        (Wiring::Wye, n @ 1..=3, _) => {
+            let mut terms = [none; 3];
+            let mut k = 0;
+            for p in 0..3u8 {
+                if phases & (1 << p) != 0 {
+                    terms[k] = (p, C64::real(1.0));
+                    k += 1;
+                }
+            }
+            Some((terms, k, voltage * f64::from(n)))
+        }
+        (Wiring::Delta, 2, _) => Some(delta_pair(phases, voltage)),
+        (Wiring::Delta, 3, _) => {
+            let terms = [0.0, -120.0, 120.0].map(C64::polar_deg);
+            Some((
+                [(0, terms[0]), (1, terms[1]), (2, terms[2])],
+                3,
+                voltage * 3f64.sqrt(),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// A line-to-line load: +I on its first line, −I on its second, I at the pair's angle
+/// (AB 30°, BC −90°, CA 150°).
+fn delta_pair(phases: u8, voltage: f64) -> Loads {
+    let (from, to, angle) = match phases {
+        0b011 => (0u8, 1u8, 30.0),
+        0b110 => (1, 2, -90.0),
+        _ => (2, 0, 150.0),
+    };
+    let i = C64::polar_deg(angle);
+    ([(from, i), (to, C64::ZERO - i), (0, C64::ZERO)], 2, voltage)
+}

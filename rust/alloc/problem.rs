@@ -1,0 +1,165 @@
+//! The allocation problem in row form: every constraint is one row over the connectors.
+//!
+//! A `Linear` row holds when `Re(base + Σ coeff·x) ≤ limit` (wye phases, power, any signed
+//! linear row); a `Phasor` row holds when `|base + Σ coeff·x| ≤ limit` (line currents of a
+//! delta site: a second-order cone, kept exact). Rows and connectors are linked both ways in
+//! compressed (CSR) arrays built once per tick.
+
+use super::complex::C64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowKind {
+    Linear,
+    Phasor,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Row {
+    pub kind: RowKind,
+    pub limit: f64,
+    /// Load the allocator does not control (unmanaged, fixed connectors).
+    pub base: C64,
+}
+
+impl Row {
+    /// The quantity compared with `limit` for a row value.
+    pub fn usage(&self, value: C64) -> f64 {
+        match self.kind {
+            RowKind::Linear => value.re,
+            RowKind::Phasor => value.abs(),
+        }
+    }
+
+    pub fn fits(&self, value: C64) -> bool {
+        self.usage(value) <= self.limit + tolerance(self.limit)
+    }
+}
+
+/// Rounding slack of the invariant: 1e-9 relative, 1e-9 A absolute.
+pub fn tolerance(limit: f64) -> f64 {
+    limit.abs().mul_add(1e-9, 1e-9)
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Term {
+    pub index: u32,
+    pub coeff: C64,
+}
+
+/// Rows plus the connector ↔ row incidence, both directions.
+#[derive(Clone, Debug, Default)]
+pub struct Problem {
+    pub rows: Vec<Row>,
+    row_start: Vec<usize>,
+    row_terms: Vec<Term>,
+    conn_start: Vec<usize>,
+    conn_terms: Vec<Term>,
+}
+
+impl Problem {
+    pub fn connectors(&self) -> usize {
+        self.conn_start.len().saturating_sub(1)
+    }
+
+    /// (connector, coeff) of a row.
+    pub fn row_terms(&self, row: usize) -> &[Term] {
+        &self.row_terms[self.row_start[row]..self.row_start[row + 1]]
+    }
+
+    /// (row, coeff) of a connector.
+    pub fn conn_terms(&self, conn: usize) -> &[Term] {
+        &self.conn_terms[self.conn_start[conn]..self.conn_start[conn + 1]]
+    }
+
+    /// Row values `base + Σ coeff·x`.
+    pub fn values(&self, x: &[f64]) -> Vec<C64> {
+        let mut values: Vec<C64> = self.rows.iter().map(|r| r.base).collect();
+        for (conn, &amps) in x.iter().enumerate() {
+            if amps != 0.0 {
+                for t in self.conn_terms(conn) {
+                    values[t.index as usize] += t.coeff.scale(amps);
+                }
+            }
+        }
+        values
+    }
+}
+
+/// Collects rows and (row, connector, coeff) triples, then builds the CSR arrays.
+#[derive(Debug, Default)]
+pub struct ProblemBuilder {
+    rows: Vec<Row>,
+    triples: Vec<(u32, u32, C64)>,
+}
+
+impl ProblemBuilder {
+    pub fn with_capacity(rows: usize, terms: usize) -> Self {
+        Self {
+            rows: Vec::with_capacity(rows),
+            triples: Vec::with_capacity(terms),
+        }
+    }
+
+    pub fn add_row(&mut self, kind: RowKind, limit: f64, base: C64) -> usize {
+        self.rows.push(Row { kind, limit, base });
+        self.rows.len() - 1
+    }
+
+    pub fn add_base(&mut self, row: usize, load: C64) {
+        self.rows[row].base += load;
+    }
+
+    /// # Panics
+    /// With 2^32 rows or connectors or more.
+    pub fn add_term(&mut self, row: usize, conn: usize, coeff: C64) {
+        let row = u32::try_from(row).expect("fewer than 2^32 rows");
+        let conn = u32::try_from(conn).expect("fewer than 2^32 connectors");
+        self.triples.push((row, conn, coeff));
+    }
+
+    pub fn row_count(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn finish(self, connectors: usize) -> Problem {
+        let (row_start, row_terms) = csr(self.rows.len(), &self.triples, |t| (t.0, t.1));
+        let (conn_start, conn_terms) = csr(connectors, &self.triples, |t| (t.1, t.0));
+        Problem {
+            rows: self.rows,
+            row_start,
+            row_terms,
+            conn_start,
+            conn_terms,
+        }
+    }
+}
+
+/// Counting sort of the triples by `key(t).0`, keeping `key(t).1` and the coefficient.
+fn csr(
+    groups: usize,
+    triples: &[(u32, u32, C64)],
+    key: impl Fn(&(u32, u32, C64)) -> (u32, u32),
+) -> (Vec<usize>, Vec<Term>) {
+    let mut start = vec![0usize; groups + 1];
+    for t in triples {
+        start[key(t).0 as usize + 1] += 1;
+    }
+    for g in 0..groups {
+        start[g + 1] += start[g];
+    }
+    let mut next = start.clone();
+    let mut terms = vec![
+        Term {
+            index: 0,
+            coeff: C64::ZERO
+        };
+        triples.len()
+    ];
+    for t in triples {
+        let (group, index) = key(t);
+        let slot = &mut next[group as usize];
+        terms[*slot] = Term { index, coeff: t.2 };
+        *slot += 1;
+    }
+    (start, terms)
+}

@@ -1,0 +1,163 @@
+//! Properties over random trees and random connector states: the invariant checker never
+//! fires, no limit lies in (0, 6) A, no limit exceeds the connector's maximum.
+
+use proptest::prelude::*;
+
+use super::*;
+
+fn limit() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        4 => 0.0..300.0f64,
+        1 => Just(f64::INFINITY),
+        1 => Just(0.0),
+        1 => 5.0..13.0f64,
+    ]
+}
+
+fn node(index: usize) -> impl Strategy<Value = Node> {
+    let parent = if index == 0 {
+        Just(None).boxed()
+    } else {
+        prop_oneof![1 => Just(None), 6 => (0..index).prop_map(Some)].boxed()
+    };
+    (
+        parent,
+        [limit(), limit(), limit()],
+        prop_oneof![3 => Just(f64::INFINITY), 1 => 0.0..100_000.0f64],
+        prop_oneof![2 => Just(0.0), 1 => 0.0..5.0f64],
+        [0.0..40.0f64, 0.0..40.0f64, 0.0..40.0f64],
+    )
+        .prop_map(|(parent, limit_a, power_w, margin_a, unmanaged_a)| Node {
+            parent,
+            limit_a,
+            power_w,
+            margin_a,
+            unmanaged_a,
+            voltage: 230.0,
+        })
+}
+
+fn tree() -> impl Strategy<Value = Topology> {
+    (
+        1usize..25,
+        prop_oneof![3 => Just(Wiring::Wye), 1 => Just(Wiring::Delta)],
+    )
+        .prop_flat_map(|(n, wiring)| {
+            (0..n)
+                .map(node)
+                .collect::<Vec<_>>()
+                .prop_map(move |nodes| Topology::new(wiring, nodes).expect("parents precede"))
+        })
+}
+
+fn phases(wiring: Wiring) -> BoxedStrategy<u8> {
+    match wiring {
+        Wiring::Wye => (1u8..8).boxed(),
+        Wiring::Delta => prop::sample::select(vec![0b011u8, 0b110, 0b101, 0b111]).boxed(),
+    }
+}
+
+fn demand(nodes: usize, wiring: Wiring) -> impl Strategy<Value = Demand> {
+    let measured = prop_oneof![Just(f64::NAN), 0.0..40.0f64];
+    let fixed = prop_oneof![6 => Just(f64::NAN), 1 => 0.0..32.0f64];
+    let need = prop_oneof![Just(f64::NAN), 0.0..40.0f64];
+    (
+        (
+            0..nodes,
+            phases(wiring),
+            any::<bool>(),
+            0.0..10.0f64,
+            0.0..40.0f64,
+        ),
+        (
+            measured,
+            prop_oneof![Just(0.0), 6.0..32.0f64],
+            0.0..2000.0f64,
+            0u8..3,
+        ),
+        (
+            0.1..5.0f64,
+            need,
+            fixed,
+            prop::sample::select(vec![1.0, 0.1, 0.5, 2.0]),
+        ),
+    )
+        .prop_map(|(a, b, c)| Demand {
+            node: a.0,
+            phases: a.1,
+            active: a.2,
+            min_a: a.3,
+            max_a: a.4,
+            measured_a: b.0,
+            last_limit_a: b.1,
+            state_age_s: b.2,
+            priority: b.3,
+            weight: c.0,
+            need_a: c.1,
+            fixed_a: c.2,
+            step_a: c.3,
+        })
+}
+
+fn case() -> impl Strategy<Value = (Topology, Vec<Demand>)> {
+    tree().prop_flat_map(|t| {
+        let (n, wiring) = (t.nodes.len(), t.wiring);
+        (Just(t), prop::collection::vec(demand(n, wiring), 0..60))
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn never_a_violation((t, demands) in case()) {
+        let (a, _) = allocate(&t, &demands, &Settings::default(), true).expect("valid");
+        prop_assert!(a.violations.is_empty(), "{:?}", a.violations);
+        for (d, &amps) in demands.iter().zip(&a.limits) {
+            if d.is_fixed() {
+                continue;
+            }
+            prop_assert!(amps == 0.0 || amps >= IEC_MIN_A, "limit {amps} in (0, 6)");
+            prop_assert!(amps <= d.max_a + 1e-9, "limit {amps} above max {}", d.max_a);
+        }
+    }
+
+    #[test]
+    fn rows_hold_when_recomputed_independently((t, demands) in case()) {
+        // the checker's own arithmetic, redone here per node and phase for wye trees
+        prop_assume!(t.wiring == Wiring::Wye);
+        let (a, _) = allocate(&t, &demands, &Settings::default(), false).expect("valid");
+        for (n, node) in t.nodes.iter().enumerate() {
+            for p in 0..3 {
+                let managed: f64 = demands
+                    .iter()
+                    .zip(&a.limits)
+                    .filter(|(d, _)| d.phases & (1 << p) != 0 && t.chain(d.node).contains(&n))
+                    .filter(|(d, _)| d.active || d.is_fixed())
+                    .map(|(d, &amps)| if d.is_fixed() { d.fixed_a } else { amps })
+                    .sum();
+                let fixed: f64 = demands
+                    .iter()
+                    .filter(|d| d.is_fixed() && d.phases & (1 << p) != 0 && t.chain(d.node).contains(&n))
+                    .map(|d| d.fixed_a)
+                    .sum();
+                let load = node.unmanaged_a[p] + managed;
+                let limit = node.limit_a[p] - node.margin_a;
+                let over_anyway = node.unmanaged_a[p] + fixed > limit + 1e-6;
+                prop_assert!(over_anyway || load <= limit + 1e-6, "node {n} L{}: {load} > {limit}", p + 1);
+            }
+        }
+    }
+
+    #[test]
+    fn when_everything_fits_everyone_gets_the_maximum(n in 1usize..30, max in 6.0..32.0f64) {
+        let t = Topology::new(Wiring::Wye, vec![Node::new(None, 32.0 * 30.0)]).expect("valid");
+        let demands: Vec<Demand> = (0..n)
+            .map(|_| Demand { active: true, max_a: max, ..Demand::idle(0, 0b111) })
+            .collect();
+        let (a, _) = allocate(&t, &demands, &Settings::default(), true).expect("valid");
+        for &amps in &a.limits {
+            prop_assert!((amps - max.floor()).abs() < 1e-9, "{amps} vs {max}");
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Quantisation to the charger's step, a reallocation pass for the freed fractions, and a
+//! repair pass for phasor rows (flooring one current can grow a line-current magnitude).
+
+use super::complex::C64;
+use super::demand::{Bounds, Demand};
+use super::problem::Problem;
+
+/// How many repair sweeps before the last resort (pausing a violated row's members).
+const REPAIR_SWEEPS: usize = 4;
+
+fn floor_to(x: f64, step: f64, lb: f64) -> f64 {
+    let q = ((x + 1e-9) / step).floor() * step;
+    // 0.1 A steps in binary floating point: keep a clean decimal
+    let q = (q * 1e6).round() / 1e6;
+    if q < lb {
+        lb
+    } else {
+        q
+    }
+}
+
+fn step(d: &Demand) -> f64 {
+    if d.step_a.is_finite() && d.step_a > 0.0 {
+        d.step_a
+    } else {
+        1.0
+    }
+}
+
+/// Floors every limit to its step, then hands one step back to those that lost the most
+/// while every row they load has room. Returns the row values.
+pub fn quantise(
+    problem: &Problem,
+    bounds: &[Option<Bounds>],
+    demands: &[Demand],
+    x: &mut [f64],
+) -> Vec<C64> {
+    let raw = x.to_vec();
+    for (i, b) in bounds.iter().enumerate() {
+        if let (Some(b), true) = (b, x[i] > 0.0) {
+            x[i] = floor_to(x[i], step(&demands[i]), b.lb).min(b.ub);
+        }
+    }
+    let mut values = problem.values(x);
+    let mut order: Vec<usize> = (0..x.len()).filter(|&i| x[i] > 0.0).collect();
+    order.sort_by(|&a, &b| (raw[b] - x[b]).total_cmp(&(raw[a] - x[a])));
+    for i in order {
+        let (s, ub) = (step(&demands[i]), bounds[i].map_or(0.0, |b| b.ub));
+        if x[i] + s <= ub + 1e-9 && room(problem, &values, i, s) {
+            x[i] += s;
+            add(problem, &mut values, i, s);
+        }
+    }
+    values
+}
+
+fn room(problem: &Problem, values: &[C64], i: usize, amps: f64) -> bool {
+    problem.conn_terms(i).iter().all(|t| {
+        let r = t.index as usize;
+        problem.rows[r].fits(values[r] + t.coeff.scale(amps))
+    })
+}
+
+fn add(problem: &Problem, values: &mut [C64], i: usize, amps: f64) {
+    for t in problem.conn_terms(i) {
+        values[t.index as usize] += t.coeff.scale(amps);
+    }
+}
+
+/// Brings every violated row back within its limit by stepping its largest members down
+/// (below the lower bound means 0). Rows infeasible with all members at 0 stay as they are.
+pub fn repair(
+    problem: &Problem,
+    bounds: &[Option<Bounds>],
+    demands: &[Demand],
+    x: &mut [f64],
+    values: &mut [C64],
+) {
+    for sweep in 0..=REPAIR_SWEEPS {
+        let mut clean = true;
+        for r in 0..problem.rows.len() {
+            while !problem.rows[r].fits(values[r]) {
+                clean = false;
+                let Some(i) = largest_member(problem, r, x) else {
+                    break;
+                };
+                let lb = bounds[i].map_or(0.0, |b| b.lb);
+                let down = if sweep == REPAIR_SWEEPS || x[i] - step(&demands[i]) < lb - 1e-9 {
+                    x[i]
+                } else {
+                    step(&demands[i])
+                };
+                x[i] -= down;
+                add(problem, values, i, -down);
+            }
+        }
+        if clean {
+            return;
+        }
+    }
+}
+
+fn largest_member(problem: &Problem, r: usize, x: &[f64]) -> Option<usize> {
+    let linear = problem.rows[r].kind == super::problem::RowKind::Linear;
+    problem
+        .row_terms(r)
+        .iter()
+        .filter(|t| x[t.index as usize] > 0.0 && (!linear || t.coeff.re > 0.0))
+        .max_by(|a, b| x[a.index as usize].total_cmp(&x[b.index as usize]))
+        .map(|t| t.index as usize)
+}

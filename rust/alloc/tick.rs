@@ -1,0 +1,125 @@
+//! One allocation tick: bounds → admission → filling → quantisation → repair → check.
+
+use super::check::{check, Violation};
+use super::compile::{compile, DemandError, RowLabel};
+use super::demand::{bounds, Bounds, Demand, Settings};
+use super::problem::Problem;
+use super::topology::Topology;
+use super::{admission, fill, quantise};
+
+/// Why a connector got its limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Reason {
+    /// No session, or the EV takes no current.
+    Idle = 0,
+    Charging = 1,
+    /// Paused: 6 A did not fit in some row above it.
+    NoCapacity = 2,
+    /// Its load is not under control (profile rejected or not honoured): counted as fixed.
+    Fixed = 3,
+    /// Its maximum is below its minimum (or below 6 A): it cannot charge.
+    Unusable = 4,
+    /// Paused because a row above it is over its limit even with managed load at 0.
+    Infeasible = 5,
+}
+
+#[derive(Clone, Debug)]
+pub struct Allocation {
+    /// Per connector, A per phase: 0 or ≥ 6 (fixed connectors: the load assumed).
+    pub limits: Vec<f64>,
+    pub reasons: Vec<Reason>,
+    /// Per row: the value compared with the limit after allocation, and the limit.
+    pub row_usage: Vec<f64>,
+    pub row_limit: Vec<f64>,
+    /// Rows over their limit with every managed member at 0 (raise an alarm).
+    pub infeasible_rows: Vec<usize>,
+    /// Invariant violations (checked when `check` is asked or in debug builds): always empty.
+    pub violations: Vec<Violation>,
+}
+
+/// Allocation over a tree; also returns the label of every row.
+pub fn allocate(
+    topology: &Topology,
+    demands: &[Demand],
+    settings: &Settings,
+    check: bool,
+) -> Result<(Allocation, Vec<RowLabel>), DemandError> {
+    let compiled = compile(topology, demands)?;
+    let allocation = allocate_rows(&compiled.problem, demands, settings, check);
+    Ok((allocation, compiled.labels))
+}
+
+/// Allocation over rows built by the caller (also used by the acnportal adapter).
+pub fn allocate_rows(
+    problem: &Problem,
+    demands: &[Demand],
+    settings: &Settings,
+    want_check: bool,
+) -> Allocation {
+    let bounds: Vec<Option<Bounds>> = demands.iter().map(|d| bounds(d, settings)).collect();
+    let (admitted, values) = admission::admit(problem, &bounds, demands, settings);
+    let mut x = fill::fill(problem, &bounds, &admitted, values);
+    let mut values = quantise::quantise(problem, &bounds, demands, &mut x);
+    quantise::repair(problem, &bounds, demands, &mut x, &mut values);
+    let violations = if want_check || cfg!(debug_assertions) {
+        check(problem, &bounds, &x)
+    } else {
+        Vec::new()
+    };
+    debug_assert!(violations.is_empty(), "allocator invariant: {violations:?}");
+    let infeasible_rows = infeasible(problem);
+    let reasons = reasons(problem, demands, &bounds, &x, &infeasible_rows);
+    let limits = demands
+        .iter()
+        .zip(&x)
+        .map(|(d, &amps)| if d.is_fixed() { d.fixed_a } else { amps })
+        .collect();
+    Allocation {
+        limits,
+        reasons,
+        row_usage: problem
+            .rows
+            .iter()
+            .zip(&values)
+            .map(|(r, &v)| r.usage(v))
+            .collect(),
+        row_limit: problem.rows.iter().map(|r| r.limit).collect(),
+        infeasible_rows,
+        violations,
+    }
+}
+
+fn infeasible(problem: &Problem) -> Vec<usize> {
+    (0..problem.rows.len())
+        .filter(|&r| !problem.rows[r].fits(problem.rows[r].base))
+        .collect()
+}
+
+fn reasons(
+    problem: &Problem,
+    demands: &[Demand],
+    bounds: &[Option<Bounds>],
+    x: &[f64],
+    infeasible_rows: &[usize],
+) -> Vec<Reason> {
+    let mut over = vec![false; problem.rows.len()];
+    for &r in infeasible_rows {
+        over[r] = true;
+    }
+    let under_over = |i: usize| problem.conn_terms(i).iter().any(|t| over[t.index as usize]);
+    demands
+        .iter()
+        .enumerate()
+        .map(
+            |(i, d)| match (d.active, d.is_fixed(), bounds[i], x[i] > 0.0) {
+                (_, true, _, _) => Reason::Fixed,
+                (false, _, _, _) => Reason::Idle,
+                (_, _, None, _) => Reason::Unusable,
+                (_, _, _, true) => Reason::Charging,
+                _ if under_over(i) => Reason::Infeasible,
+                _ => Reason::NoCapacity,
+            },
+        )
+        .collect()
+}
