@@ -15,7 +15,7 @@ Validation rules beyond the schemas' letter (documented choices):
 - multipleOf (0.1 in 1.6 charging profiles) uses a relative tolerance of 1e-9.
 """
 
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypedDict
 
 OCPP16: Final[str]  # "ocpp1.6"
 OCPP201: Final[str]  # "ocpp2.0.1"
@@ -194,3 +194,76 @@ class Tariff:
         final_: bool = True,
         rounding: str = "HALF_UP",
     ) -> list[str]: ...
+# Allocator (rust/alloc): one call per tick, columns in, columns out. ---------------------
+
+class DemandColumns(TypedDict):
+    """One list per field, one entry per connector (all the same length)."""
+
+    node: list[int]  # topology node the connector hangs from
+    phases: list[int]  # wye: site-phase bitmask (rotation applied); delta: 2 bits = a pair
+    active: list[bool]  # a session runs and the EV may take current
+    min_a: list[float]  # lowest charging current (clamped up to 6 A)
+    max_a: list[float]  # min(EVSE, EV, cable, external limits), A per phase
+    measured_a: list[float]  # recent highest measured current per phase; NaN = unknown/stale
+    last_limit_a: list[float]  # what it got last tick (0 = paused)
+    state_age_s: list[float]  # seconds in its current state (charging or paused)
+    priority: list[int]  # admission class, 0 first
+    weight: list[float]  # policy share (> 0)
+    need_a: list[float]  # current needed to meet the departure target; NaN = unknown
+    fixed_a: list[float]  # load not under control (rejected / not honoured); NaN = none
+    step_a: list[float]  # the quantum the charger accepts
+
+class Allocation:
+    """Result of one tick. `reasons`: 0 idle, 1 charging, 2 paused (no capacity), 3 fixed
+    load, 4 unusable (max below min), 5 paused (a row above is over even at 0 A).
+    Rows: one per (node, phase 0..2) with a finite limit plus phase 3 = the node's W row."""
+
+    limits: list[float]  # A per phase: 0 or >= 6 (fixed connectors: the load assumed)
+    reasons: list[int]
+    row_node: list[int]
+    row_phase: list[int]
+    row_usage: list[float]  # A (phasor rows: magnitude) or W, after allocation
+    row_limit: list[float]  # limit minus margin (delta: minus unmanaged too)
+    infeasible_rows: list[int]  # over the limit with every managed connector at 0: alarm
+    violations: list[str]  # invariant violations when checked: always empty
+
+class Topology:
+    """A validated capacity tree. ValueError for a cycle, an unknown parent, a negative or
+    NaN value, columns of different lengths or an unknown wiring ("wye" | "delta").
+    Unset limits are ``math.inf``; `voltages` are phase-neutral (wye) or line-line (delta)."""
+
+    def __init__(
+        self,
+        wiring_name: Literal["wye", "delta"],
+        parents: list[int | None],
+        limits_a: list[tuple[float, float, float]],
+        power_w: list[float],
+        margins_a: list[float],
+        voltages: list[float],
+    ) -> None: ...
+    @property
+    def node_count(self) -> int: ...
+    def allocate(
+        self,
+        demands: DemandColumns,
+        unmanaged_a: list[tuple[float, float, float]],
+        *,
+        rotate_after_s: float = 900.0,
+        headroom_a: float = 2.0,
+        under_draw_a: float = 1.0,
+        check: bool = False,
+    ) -> Allocation:
+        """One tick (releases the GIL). ValueError for an unknown node, an impossible phase
+        mask, columns of different lengths, or unmanaged values that are negative or NaN."""
+
+def allocate_over_rows(
+    rows: list[tuple[Literal["linear", "phasor"], float, list[tuple[int, float, float]]]],
+    demands: DemandColumns,
+    *,
+    rotate_after_s: float = 900.0,
+    headroom_a: float = 2.0,
+    under_draw_a: float = 1.0,
+    check: bool = True,
+) -> Allocation:
+    """One tick over caller-built rows (kind, limit, [(connector, re, im)]): linear rows hold
+    when Re(sum) <= limit, phasor rows when |sum| <= limit. Used by the acnportal adapter."""

@@ -1,5 +1,6 @@
 //! The pyo3 binding layer (module `evgw._core`): thin wrappers over [`crate::codec`].
 
+mod alloc;
 mod codec;
 mod convert;
 mod error;
@@ -24,6 +25,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add("OcppError", py.get_type::<error::OcppError>())?;
     m.add_class::<codec::PyCodec>()?;
+    m.add_class::<alloc::PyTopology>()?;
+    m.add_class::<alloc::PyAllocation>()?;
+    m.add_function(wrap_pyfunction!(alloc::allocate_over_rows, m)?)?;
     m.add_class::<frames::PyCall>()?;
     m.add_class::<frames::PyCallResult>()?;
     m.add_class::<frames::PyCallError>()?;
