@@ -1,0 +1,86 @@
+"""Which profile changes to send this tick (sans-IO): reductions at once and first, increases
+past hysteresis and dwell, keep-alive rewrites, no identical resend, a message budget."""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+from ._config import SmartChargingConfig
+from ._live import Live
+
+
+class Kind(enum.IntEnum):
+    """Send order: lower first."""
+
+    REDUCE = 0
+    FIRST = 1
+    INCREASE = 2
+    REFRESH = 3
+
+
+@attrs.frozen
+class Change:
+    live: Live
+    site_id: str
+    target_a: float
+    kind: Kind
+
+
+def decide(live: Live, target_a: float, now: float, cfg: SmartChargingConfig) -> Kind | None:
+    if live.pending or not live.online or not live.active:
+        return None
+    if (
+        live.fixed_why in ("rejected", "unanswered")
+        and now - live.fixed_since < cfg.retry_rejected_s
+    ):
+        return None
+    if live.sent_a is None:
+        return Kind.FIRST
+    if target_a < live.sent_a - 1e-9:
+        return Kind.REDUCE
+    if target_a > live.sent_a + 1e-9:
+        return _increase(live, target_a, now, cfg)
+    if now - live.sent_at >= cfg.refresh_s:
+        return Kind.REFRESH
+    return None
+
+
+def _increase(live: Live, target_a: float, now: float, cfg: SmartChargingConfig) -> Kind | None:
+    assert live.sent_a is not None
+    big_enough = target_a - live.sent_a >= max(cfg.increase_min_a, 0.1 * live.sent_a)
+    dwelt = now - live.sent_at >= cfg.increase_dwell_s
+    return Kind.INCREASE if big_enough and dwelt else None
+
+
+@attrs.define
+class SiteGate:
+    """Increases of a site wait while a reduction is in flight and for the EV response lag
+    after it (so the freed current is gone before anyone else takes it)."""
+
+    reductions_in_flight: int = 0
+    last_reduction_at: float = -1e18
+
+    def allows_increase(self, now: float, lag_s: float) -> bool:
+        return self.reductions_in_flight == 0 and now - self.last_reduction_at >= lag_s
+
+
+def plan(
+    changes: list[Change], budget: int, gates: dict[str, SiteGate], now: float, lag_s: float
+) -> list[Change]:
+    """The changes to send now, reductions first, within the budget."""
+    chosen: list[Change] = []
+    for change in sorted(
+        changes, key=lambda c: (c.kind, -abs(c.target_a - (c.live.sent_a or 0.0)))
+    ):
+        if len(chosen) >= budget:
+            break
+        gate = gates.setdefault(change.site_id, SiteGate())
+        raising = change.kind in (Kind.INCREASE, Kind.FIRST) and change.target_a > (
+            change.live.sent_a or 0.0
+        )
+        if raising and not gate.allows_increase(now, lag_s):
+            continue
+        chosen.append(change)
+    return chosen

@@ -1,0 +1,89 @@
+"""A site: its capacity tree (nodes) and its chargers; each charger is a node of its own
+under its `node`. Parsing and checks: `_parse`."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import attrs
+
+from evgw import _core
+
+Phases3 = tuple[float, float, float]
+
+
+@attrs.frozen
+class NodeSpec:
+    id: str
+    parent: str | None
+    limit_a: Phases3  # math.inf = unlimited
+    power_w: float | None = None
+    margin_a: float = 0.0
+    unmanaged_a: Phases3 = (0.0, 0.0, 0.0)
+
+
+@attrs.frozen
+class ChargerSpec:
+    id: str
+    node: str
+    limit_a: float = math.inf
+    connectors: int = 1
+    phases: int = 3
+    rotation: int = 0
+    connector_max_a: float = 32.0
+    step_a: float = 1.0
+
+
+@attrs.frozen
+class Site:
+    id: str
+    nodes: tuple[NodeSpec, ...]
+    chargers: tuple[ChargerSpec, ...]
+    name: str | None = None
+    wiring: str = "wye"
+    voltage: float = 230.0
+
+    def node_index(self) -> dict[str, int]:
+        """Index in the topology: site nodes first, then one node per charger."""
+        index = {n.id: i for i, n in enumerate(self.nodes)}
+        index.update({f"charger:{c.id}": len(self.nodes) + i for i, c in enumerate(self.chargers)})
+        return index
+
+    def topology(self) -> _core.Topology:
+        index = self.node_index()
+        parents = [index[n.parent] if n.parent else None for n in self.nodes]
+        parents += [index[c.node] for c in self.chargers]
+        limits = [n.limit_a for n in self.nodes] + [(c.limit_a,) * 3 for c in self.chargers]
+        power = [math.inf if n.power_w is None else n.power_w for n in self.nodes]
+        power += [math.inf] * len(self.chargers)
+        margins = [n.margin_a for n in self.nodes] + [0.0] * len(self.chargers)
+        wiring = "delta" if self.wiring == "delta" else "wye"
+        volts = [self.voltage] * len(parents)
+        return _core.Topology(wiring, parents, limits, power, margins, volts)
+
+    def configured_unmanaged(self) -> list[Phases3]:
+        return [n.unmanaged_a for n in self.nodes] + [(0.0, 0.0, 0.0)] * len(self.chargers)
+
+    def to_json(self) -> dict[str, Any]:
+        def phased(values: Phases3) -> list[float | None]:
+            return [None if math.isinf(v) else v for v in values]
+
+        return {
+            "id": self.id,
+            "name": self.name,
+            "wiring": self.wiring,
+            "voltage": self.voltage,
+            "nodes": [
+                {
+                    **attrs.asdict(n),
+                    "limit_a": phased(n.limit_a),
+                    "unmanaged_a": list(n.unmanaged_a),
+                }
+                for n in self.nodes
+            ],
+            "chargers": [
+                {**attrs.asdict(c), "limit_a": None if math.isinf(c.limit_a) else c.limit_a}
+                for c in self.chargers
+            ],
+        }

@@ -1,0 +1,168 @@
+"""The 1 Hz loop: compliance checks → allocation per site → gauges → profile dispatch."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import trio
+
+from evgw.gateway._commands import CommandError
+
+from ._dispatch import Change, Kind, decide, plan
+from ._engine import Result, SiteRuntime
+from ._metrics import (
+    CONNECTOR_LIMIT,
+    INFEASIBLE,
+    NODE_ALLOCATED,
+    NODE_LIMIT,
+    NODE_MEASURED,
+    PAUSED,
+    PROFILES,
+    TICK_SECONDS,
+)
+from ._profiles import Capabilities, tx_profile
+
+if TYPE_CHECKING:
+    from ._component import SmartCharging
+
+log = logging.getLogger("evgw.smartcharging")
+
+
+class Ticker:
+    def __init__(self, owner: SmartCharging) -> None:
+        self.owner = owner
+        self.cfg = owner.cfg
+        self.ticks = 0
+
+    async def run(self) -> None:
+        while True:
+            started = trio.current_time()
+            self.tick(started)
+            await trio.sleep_until(started + self.cfg.tick_s)
+
+    def tick(self, now: float) -> None:
+        with TICK_SECONDS.time():
+            changes: list[Change] = []
+            for runtime in list(self.owner.sites.values()):
+                changes += self._site_tick(runtime, now)
+            budget = max(1, int(self.cfg.profiles_per_s * self.cfg.tick_s))
+            for change in plan(changes, budget, self.owner.gates, now, self.cfg.response_lag_s):
+                self._mark_sending(change)
+                self.owner.send(change)
+        self.ticks += 1
+
+    def _site_tick(self, runtime: SiteRuntime, now: float) -> list[Change]:
+        self._check_compliance(runtime, now)
+        allocation = runtime.tick(self.owner.lives, now, self.cfg)
+        result = runtime.result = runtime.summarise(allocation, self.owner.lives, now)
+        if result.alarms and self.ticks % 60 == 0:
+            log.error(
+                "site %s over its limit with managed load at 0: %s", runtime.site.id, result.alarms
+            )
+        self._record_states(runtime, result, now)
+        self._gauges(runtime, result)
+        return self._changes(runtime, result, now)
+
+    def _check_compliance(self, runtime: SiteRuntime, now: float) -> None:
+        """A connector drawing above its accepted limit (after the lag) is a fixed load."""
+        cfg = self.cfg
+        for key in runtime.keys:
+            live = self.owner.lives[key]
+            if (
+                not live.active
+                or live.sent_a is None
+                or live.fixed_why not in (None, "noncompliant")
+            ):
+                continue
+            drawn = live.measured(now, cfg.response_lag_s, cfg.stale_meter_s)
+            over = (
+                drawn > live.sent_a + cfg.noncompliance_a
+                and now - live.sent_at > cfg.response_lag_s
+            )
+            if over:
+                live.set_fixed(drawn, "noncompliant", now)
+            elif live.fixed_why == "noncompliant" and not drawn > live.sent_a + cfg.noncompliance_a:
+                live.clear_fixed()
+
+    def _record_states(self, runtime: SiteRuntime, result: Result, now: float) -> None:
+        for key, amps in result.limits.items():
+            live = self.owner.lives[key]
+            if live.fixed_why is None and (amps >= 6.0) != (live.allocated_a >= 6.0):
+                live.state_since = now
+            live.allocated_a = amps
+
+    def _changes(self, runtime: SiteRuntime, result: Result, now: float) -> list[Change]:
+        shares = None
+        out = []
+        for key, target in result.limits.items():
+            live = self.owner.lives[key]
+            if live.fixed_why is not None:
+                if live.fixed_why not in ("rejected", "unanswered"):
+                    continue
+                shares = shares or runtime.safe_share()
+                target = shares[key[0]]  # a retry asks for the safe share only
+            kind = decide(live, target, now, self.cfg)
+            if kind is not None:
+                out.append(Change(live, runtime.site.id, target, kind))
+        return out
+
+    def _mark_sending(self, change: Change) -> None:
+        change.live.pending = True
+        if change.kind is Kind.REDUCE:
+            self.owner.gates[change.site_id].reductions_in_flight += 1
+
+    async def send(self, change: Change) -> None:
+        live, cfg = change.live, self.cfg
+        charger_id, evse = live.key
+        caps = self.owner.caps.get(charger_id, Capabilities())
+        runtime = self.owner.sites.get(change.site_id)
+        volts = runtime.site.voltage if runtime else 230.0
+        w_per_a = volts * (live.phases_in_use or 3)
+        payload = tx_profile(
+            evse, change.target_a, datetime.now(UTC), cfg.tx_profile_duration_s, caps, w_per_a
+        )
+        transaction = live.transaction_id
+        try:
+            reply = await self.owner.ctx.commander.call(
+                charger_id, "SetChargingProfile", payload, timeout=cfg.call_timeout_s
+            )
+            outcome = "accepted" if reply.get("status") == "Accepted" else "rejected"
+        except CommandError as error:
+            log.info("%s/%d: SetChargingProfile failed: %s", charger_id, evse, error)
+            outcome = "unanswered"
+        finally:
+            live.pending = False
+            gate = self.owner.gates[change.site_id]
+            if change.kind is Kind.REDUCE:
+                gate.reductions_in_flight -= 1
+        PROFILES.labels(change.kind.name.lower(), outcome).inc()
+        if live.transaction_id == transaction:
+            self._settle(change, outcome, trio.current_time())
+
+    def _settle(self, change: Change, outcome: str, now: float) -> None:
+        live = change.live
+        if outcome == "accepted":
+            live.sent_a, live.sent_at = change.target_a, now
+            if live.fixed_why in ("rejected", "unanswered"):
+                live.clear_fixed()
+            if change.kind is Kind.REDUCE:
+                self.owner.gates[change.site_id].last_reduction_at = now
+        else:
+            live.set_fixed(live.last_known_max(), outcome, now)
+
+    def _gauges(self, runtime: SiteRuntime, result: Result) -> None:
+        site = runtime.site.id
+        for row in result.rows:
+            labels = (site, row["node"], row["phase"])
+            NODE_LIMIT.labels(*labels).set(row["limit"])
+            NODE_ALLOCATED.labels(*labels).set(row["allocated"])
+            if row["measured"] is not None:
+                NODE_MEASURED.labels(*labels).set(row["measured"])
+        for (charger, evse), amps in result.limits.items():
+            CONNECTOR_LIMIT.labels(site, charger, str(evse)).set(amps)
+        PAUSED.labels(site).set(
+            sum(1 for r in result.reasons.values() if r in ("no_capacity", "site_over_limit"))
+        )
+        INFEASIBLE.labels(site).set(len(result.alarms))
