@@ -205,7 +205,11 @@ def site_api(owner: SmartCharging) -> ApiExtension:
 SCHEMAS: dict[str, dict[str, object]] = {
     "Site": {
         "type": "object",
-        "description": "wiring wye|delta; nodes[]: id, parent, limit_a (number or [L1, L2, L3], null = unlimited), power_w, margin_a, unmanaged_a; chargers[]: id, node, limit_a, connectors, phases, rotation, connector_max_a, step_a",
+        "description": (
+            "wiring wye|delta; nodes[]: id, parent, limit_a (number or [L1, L2, L3], null ="
+            " unlimited), power_w, margin_a, unmanaged_a; chargers[]: id, node, limit_a,"
+            " connectors, phases, rotation, connector_max_a, step_a; docs/smartcharging.md"
+        ),
         "properties": {
             "name": {"type": ["string", "null"]},
             "wiring": {"type": "string"},
@@ -227,7 +231,11 @@ SCHEMAS: dict[str, dict[str, object]] = {
     },
     "SiteAllocation": {
         "type": "object",
-        "description": "rows: node, phase (L1..L3, W), limit, allocated, measured, headroom; connectors: charger_id, evse_id, limit_a, sent_limit_a, reason (idle, charging, no_capacity, fixed_load, unusable, site_over_limit), fixed_why",
+        "description": (
+            "rows: node, phase (L1..L3, W), limit, allocated, measured, headroom; connectors:"
+            " charger_id, evse_id, limit_a, sent_limit_a, reason (idle, charging, no_capacity,"
+            " fixed_load, unusable, site_over_limit), fixed_why"
+        ),
         "properties": {
             "site": {"type": "string"},
             "age_s": {"type": ["number", "null"]},

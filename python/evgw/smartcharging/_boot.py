@@ -7,7 +7,7 @@ import logging
 import math
 from datetime import UTC, datetime
 
-from evgw.gateway._commands import CommandError, Commander
+from evgw.gateway._commands import Commander, CommandError
 
 from ._metrics import PROFILES
 from ._profiles import (
@@ -35,6 +35,7 @@ async def read_charger(commander: Commander, charger_id: str, timeout: float) ->
 async def install_base_profiles(
     commander: Commander,
     charger_id: str,
+    *,
     caps: Capabilities,
     limits: tuple[float, float],  # (physical limit, safe share), A per phase
     w_per_a: float,

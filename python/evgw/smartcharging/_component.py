@@ -168,7 +168,14 @@ class SmartCharging(Component):
         charger = next(c for c in site.site.chargers if c.id == charger_id)
         limits = (charger.limit_a, site.safe_share()[charger_id])
         w_per_a = site.site.voltage * charger.phases
-        await install_base_profiles(self.ctx.commander, charger_id, caps, limits, w_per_a, timeout)
+        await install_base_profiles(
+            self.ctx.commander,
+            charger_id,
+            caps=caps,
+            limits=limits,
+            w_per_a=w_per_a,
+            timeout=timeout,
+        )
 
     async def _external_limits(self) -> None:
         while True:
@@ -211,5 +218,3 @@ def _clean(limit: float | None) -> float | None:
     if limit is None or not math.isfinite(limit) or limit < 0:
         return None
     return limit
-
-

@@ -28,13 +28,19 @@ class Change:
     kind: Kind
 
 
+def _blocked(live: Live, now: float, cfg: SmartChargingConfig) -> bool:
+    """In flight, unreachable, no session, or waiting to retry after a refusal."""
+    waiting = live.fixed_why in ("rejected", "unanswered")
+    return (
+        live.pending
+        or not live.online
+        or not live.active
+        or (waiting and now - live.fixed_since < cfg.retry_rejected_s)
+    )
+
+
 def decide(live: Live, target_a: float, now: float, cfg: SmartChargingConfig) -> Kind | None:
-    if live.pending or not live.online or not live.active:
-        return None
-    if (
-        live.fixed_why in ("rejected", "unanswered")
-        and now - live.fixed_since < cfg.retry_rejected_s
-    ):
+    if _blocked(live, now, cfg):
         return None
     if live.sent_a is None:
         return Kind.FIRST

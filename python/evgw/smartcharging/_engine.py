@@ -15,6 +15,22 @@ from ._site import Phases3, Site
 
 REASONS = ("idle", "charging", "no_capacity", "fixed_load", "unusable", "site_over_limit")
 PHASES = ("L1", "L2", "L3", "W")
+#: The keys of `_core.DemandColumns` (a stub-only TypedDict).
+COLUMNS = (
+    "node",
+    "phases",
+    "active",
+    "min_a",
+    "max_a",
+    "measured_a",
+    "last_limit_a",
+    "state_age_s",
+    "priority",
+    "weight",
+    "need_a",
+    "fixed_a",
+    "step_a",
+)
 
 
 def phase_mask(wiring: str, phases: int, rotation: int) -> int:
@@ -59,7 +75,7 @@ class SiteRuntime:
     def columns(
         self, lives: dict[Key, Live], now: float, cfg: SmartChargingConfig
     ) -> _core.DemandColumns:
-        cols: dict[str, list[Any]] = {name: [] for name in _core.DemandColumns.__annotations__}
+        cols: dict[str, list[Any]] = {name: [] for name in COLUMNS}
         for key, ci in zip(self.keys, self.charger_of, strict=True):
             self._demand(cols, lives[key], ci, now, cfg)
         return cols  # type: ignore[return-value]
@@ -135,7 +151,7 @@ class SiteRuntime:
             for i, (n, p) in enumerate(zip(a.row_node, a.row_phase, strict=True))
         ]
         alarms = [
-            f"{rows[r]['node']} {rows[r]['phase']}: over its limit with every managed connector at 0 A"
+            f"{rows[r]['node']} {rows[r]['phase']}: over its limit with managed load at 0 A"
             for r in a.infeasible_rows
         ]
         return Result(now, limits, reasons, rows, alarms)
@@ -175,7 +191,7 @@ class SiteRuntime:
             return self.site.chargers[node - len(self.site.nodes)].limit_a
         spec = self.site.nodes[node]
         return min(
-            l - spec.margin_a - u for l, u in zip(spec.limit_a, spec.unmanaged_a, strict=True)
+            lim - spec.margin_a - u for lim, u in zip(spec.limit_a, spec.unmanaged_a, strict=True)
         )
 
 

@@ -9,7 +9,7 @@ from evgw.domain import MeterSample
 
 from ._metrics import METER_REJECTED
 
-#: A reading above max × this + 10 A is physically impossible for the breaker.
+#: A reading above max x this + 10 A is physically impossible for the breaker.
 IMPOSSIBLE_FACTOR = 1.5
 
 

@@ -26,7 +26,7 @@ ID = Field(
     pattern_hint="must use letters, digits and . _ : - only",
 )
 SITE_FIELDS = (
-    Field("name", Kind.STRING, "display name", maximum=255),
+    Field("name", Kind.STRING, "display name", nullable=True, maximum=255),
     Field("wiring", Kind.ENUM, "wye (230/400 V) or delta (line-to-line)", choices=("wye", "delta")),
     Field(
         "voltage",
@@ -45,7 +45,14 @@ NODE_FIELDS = (
 CHARGER_FIELDS = (
     ID,
     Field("node", Kind.STRING, "the node it is wired to", required=True, maximum=64),
-    Field("limit_a", Kind.NUMBER, "its own current limit, A per phase", minimum=0, maximum=10_000),
+    Field(
+        "limit_a",
+        Kind.NUMBER,
+        "its own current limit, A per phase (null: none)",
+        nullable=True,
+        minimum=0,
+        maximum=10_000,
+    ),
     Field("connectors", Kind.INTEGER, "number of connectors (default 1)", minimum=1, maximum=64),
     Field(
         "phases", Kind.INTEGER, "phases it is wired to: 1 or 3 (default 3)", minimum=1, maximum=3
@@ -90,13 +97,17 @@ class _Bad(Exception):
 
 
 def _item(
-    fields: tuple[Field, ...], raw: object, where: str, problems: list[Violation]
+    fields: tuple[Field, ...],
+    raw: object,
+    where: str,
+    problems: list[Violation],
+    phased_keys: tuple[str, ...] = (),
 ) -> dict[str, Any] | None:
     """One node or charger: phased members first, then the field table (paths prefixed)."""
     if not isinstance(raw, dict):
         problems.append({"field": where, "message": "must be an object"})
         return None
-    phased = {k: raw[k] for k in _PHASED if k in raw}
+    phased = {k: raw[k] for k in phased_keys if k in raw}
     rest = {k: v for k, v in raw.items() if k not in phased}
     try:
         values = parse_object(fields, rest)
@@ -138,10 +149,10 @@ def parse_site(site_id: str, body: object) -> tuple[Site, list[Violation]]:
     nodes = [
         _node(v)
         for i, raw in enumerate(_list(body, "nodes", problems))
-        if (v := _item(NODE_FIELDS, raw, f"nodes[{i}]", problems)) is not None
+        if (v := _item(NODE_FIELDS, raw, f"nodes[{i}]", problems, _PHASED)) is not None
     ]
     chargers = [
-        ChargerSpec(**v)
+        _charger(v)
         for i, raw in enumerate(_list(body, "chargers", problems))
         if (v := _item(CHARGER_FIELDS, raw, f"chargers[{i}]", problems))
     ]
@@ -194,7 +205,8 @@ def _duplicates(key: str, ids: list[str], message: str = "is used twice") -> lis
 def _cycles(site: Site) -> list[Violation]:
     parent = {n.id: n.parent for n in site.nodes}
     for i, n in enumerate(site.nodes):
-        seen, current = set(), n.id
+        seen: set[str] = set()
+        current: str | None = n.id
         while current is not None:
             if current in seen:
                 return [{"field": f"nodes[{i}].parent", "message": f"node {n.id!r} is in a cycle"}]
@@ -226,3 +238,9 @@ def warnings(site: Site) -> list[Violation]:
                 }
             )
     return out
+
+
+def _charger(values: dict[str, Any]) -> ChargerSpec:
+    if values.get("limit_a", math.inf) is None:
+        values["limit_a"] = math.inf
+    return ChargerSpec(**values)

@@ -55,7 +55,13 @@ def _schedule(limit_a: float, caps: Capabilities, watts_per_a: float) -> dict[st
 
 
 def tx_profile(
-    evse_id: int, limit_a: float, now: datetime, duration_s: int, caps: Capabilities, w_per_a: float
+    evse_id: int,
+    limit_a: float,
+    *,
+    now: datetime,
+    duration_s: int,
+    caps: Capabilities,
+    w_per_a: float,
 ) -> dict[str, Any]:
     schedule = _schedule(limit_a, caps, w_per_a)
     schedule.update({"startSchedule": now.isoformat(), "duration": duration_s})

@@ -4,7 +4,7 @@ under its `node`. Parsing and checks: `_parse`."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
@@ -58,7 +58,7 @@ class Site:
         power = [math.inf if n.power_w is None else n.power_w for n in self.nodes]
         power += [math.inf] * len(self.chargers)
         margins = [n.margin_a for n in self.nodes] + [0.0] * len(self.chargers)
-        wiring = "delta" if self.wiring == "delta" else "wye"
+        wiring: Literal["wye", "delta"] = "delta" if self.wiring == "delta" else "wye"
         volts = [self.voltage] * len(parents)
         return _core.Topology(wiring, parents, limits, power, margins, volts)
 

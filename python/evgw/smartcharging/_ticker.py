@@ -96,8 +96,8 @@ class Ticker:
     def _changes(self, runtime: SiteRuntime, result: Result, now: float) -> list[Change]:
         shares = None
         out = []
-        for key, target in result.limits.items():
-            live = self.owner.lives[key]
+        for key, allocated in result.limits.items():
+            live, target = self.owner.lives[key], allocated
             if live.fixed_why is not None:
                 if live.fixed_why not in ("rejected", "unanswered"):
                     continue
@@ -121,7 +121,12 @@ class Ticker:
         volts = runtime.site.voltage if runtime else 230.0
         w_per_a = volts * (live.phases_in_use or 3)
         payload = tx_profile(
-            evse, change.target_a, datetime.now(UTC), cfg.tx_profile_duration_s, caps, w_per_a
+            evse,
+            change.target_a,
+            now=datetime.now(UTC),
+            duration_s=cfg.tx_profile_duration_s,
+            caps=caps,
+            w_per_a=w_per_a,
         )
         transaction = live.transaction_id
         try:

@@ -1,0 +1,171 @@
+"""Profile dispatch against scripted 1.6 chargers over real sockets: base profiles at boot,
+reductions before increases, a charger that rejects every profile, one that accepts but
+draws more, and a limit change that makes a site infeasible."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import trio
+from evgw.testing import ScriptedCharger, connect_charger, wait_until
+
+from tests.integration.gateway_fixtures import PASSWORD, Running, add_token, register, start_server
+from tests.integration.sc_fixtures import admin, one_node_site, sc_config
+from tests.integration.test_gateway_v16 import BOOT, ts
+
+Frame = list[Any]
+
+
+def tx_limits(cp: ScriptedCharger, connector: int) -> list[float]:
+    """The TxProfile limits the charger received for a connector, in order."""
+    return [
+        f[3]["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"]
+        for f in cp.received_calls
+        if f[2] == "SetChargingProfile"
+        and f[3]["csChargingProfiles"]["chargingProfilePurpose"] == "TxProfile"
+        and f[3]["connectorId"] == connector
+    ]
+
+
+def profiles(cp: ScriptedCharger, purpose: str) -> list[dict[str, Any]]:
+    return [
+        f[3]["csChargingProfiles"]
+        for f in cp.received_calls
+        if f[2] == "SetChargingProfile"
+        and f[3]["csChargingProfiles"]["chargingProfilePurpose"] == purpose
+    ]
+
+
+async def setup(
+    nursery: trio.Nursery, tmp_path: Path, site: dict[str, Any]
+) -> tuple[Running, httpx.AsyncClient]:
+    running = await start_server(nursery, sc_config(tmp_path))
+    for charger in site["chargers"]:
+        await register(running, charger["id"])
+    await add_token(running, "TAG1")
+    api = await admin(running)
+    assert (await api.put("/api/v1/sites/s1", json=site)).status_code == 201
+    return running, api
+
+
+@asynccontextmanager
+async def charger(running: Running, charger_id: str) -> AsyncIterator[ScriptedCharger]:
+    async with connect_charger(
+        running.charger_url(charger_id), user=charger_id, password=PASSWORD
+    ) as cp:
+        await cp.result("BootNotification", BOOT)
+        yield cp
+
+
+async def start(cp: ScriptedCharger, connector: int) -> int:
+    payload = {"connectorId": connector, "idTag": "TAG1", "meterStart": 0, "timestamp": ts()}
+    tx: int = (await cp.result("StartTransaction", payload))["transactionId"]
+    return tx
+
+
+async def currents(cp: ScriptedCharger, connector: int, tx: int, amps: float) -> None:
+    values = [
+        {"value": f"{amps}", "measurand": "Current.Import", "unit": "A", "phase": phase}
+        for phase in ("L1", "L2", "L3")
+    ]
+    meter = [{"timestamp": ts(), "sampledValue": values}]
+    await cp.result(
+        "MeterValues", {"connectorId": connector, "transactionId": tx, "meterValue": meter}
+    )
+
+
+async def allocation(api: httpx.AsyncClient) -> dict[str, Any]:
+    body: dict[str, Any] = (await api.get("/api/v1/sites/s1/allocation")).json()
+    return body
+
+
+async def until(check: Callable[[], bool]) -> None:
+    await wait_until(check, within=5.0)
+
+
+async def test_base_profiles_then_reductions_before_increases(
+    nursery: trio.Nursery, tmp_path: Path
+) -> None:
+    running, api = await setup(nursery, tmp_path, one_node_site(32, "CP1", connectors=2))
+    async with charger(running, "CP1") as cp:
+        await until(lambda: len(profiles(cp, "TxDefaultProfile")) == 1)
+        fallback = profiles(cp, "TxDefaultProfile")[0]
+        assert fallback["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"] == 16  # 32 A / 2
+        assert fallback["stackLevel"] == 0
+        await start(cp, 1)
+        await until(lambda: tx_limits(cp, 1) == [32])
+        await start(cp, 2)
+        await until(lambda: tx_limits(cp, 2) == [16])
+        assert tx_limits(cp, 1) == [32, 16]
+        order = [f[3]["connectorId"] for f in cp.received_calls if f[2] == "SetChargingProfile"]
+        assert order.index(2) > order.index(1, order.index(1) + 1)  # the reduction went first
+        await trio.sleep(0.5)
+        assert tx_limits(cp, 1) == [32, 16]  # nothing resent while nothing changed
+        body = await allocation(api)
+        assert [c["reason"] for c in body["connectors"]] == ["charging", "charging"]
+        assert body["rows"][0]["allocated"] == 32
+    running.server.stop()
+
+
+async def test_a_charger_rejecting_profiles_is_counted_at_its_maximum(
+    nursery: trio.Nursery, tmp_path: Path
+) -> None:
+    running, api = await setup(nursery, tmp_path, one_node_site(40, "CP1", "CP2"))
+    async with charger(running, "CP1") as bad, charger(running, "CP2") as good:
+        bad.responses["SetChargingProfile"] = lambda _p: {"status": "Rejected"}
+        await start(bad, 1)
+        await start(good, 1)
+        await until(lambda: tx_limits(good, 1)[-1:] == [8])  # 40 - the 32 A assumed for CP1
+        body = await allocation(api)
+        stuck = body["connectors"][0]
+        assert (stuck["reason"], stuck["fixed_why"], stuck["limit_a"]) == (
+            "fixed_load",
+            "rejected",
+            32,
+        )
+        await trio.sleep(0.5)
+        assert len(tx_limits(bad, 1)) == 1  # no retry storm before retry_rejected_s
+    running.server.stop()
+
+
+async def test_a_charger_drawing_more_than_its_limit_is_counted_as_it_draws(
+    nursery: trio.Nursery, tmp_path: Path
+) -> None:
+    running, api = await setup(nursery, tmp_path, one_node_site(40, "CP1", "CP2"))
+    async with charger(running, "CP1") as greedy, charger(running, "CP2") as good:
+        tx = await start(greedy, 1)
+        await start(good, 1)
+        await until(lambda: tx_limits(greedy, 1)[-1:] == [20] and tx_limits(good, 1)[-1:] == [20])
+        await trio.sleep(0.4)  # past the response lag
+        await currents(greedy, 1, tx, 29.0)
+        await until(lambda: tx_limits(good, 1)[-1:] == [11])  # 40 - 29
+        body = await allocation(api)
+        assert body["connectors"][0]["fixed_why"] == "noncompliant"
+        assert all(r["allocated"] <= r["limit"] for r in body["rows"])
+    running.server.stop()
+
+
+async def test_an_infeasible_site_pauses_all_managed_load_and_alarms(
+    nursery: trio.Nursery, tmp_path: Path
+) -> None:
+    running, api = await setup(nursery, tmp_path, one_node_site(32, "CP1", "CP2"))
+    async with charger(running, "CP1") as one, charger(running, "CP2") as two:
+        await start(one, 1)
+        await start(two, 1)
+        await until(lambda: tx_limits(one, 1)[-1:] == [16] and tx_limits(two, 1)[-1:] == [16])
+        reply = await api.put("/api/v1/sites/s1/nodes/grid/unmanaged", json={"unmanaged_a": 40})
+        assert reply.status_code == 200
+        await until(lambda: tx_limits(one, 1)[-1:] == [0] and tx_limits(two, 1)[-1:] == [0])
+        body = await allocation(api)
+        assert body["alarms"]
+        assert "grid" in body["alarms"][0]
+        assert {c["reason"] for c in body["connectors"]} == {"site_over_limit"}
+        bad = await api.put("/api/v1/sites/s1/nodes/grid/unmanaged", json={"unmanaged_a": -1})
+        assert bad.status_code == 422
+        missing = await api.put("/api/v1/sites/s1/nodes/nope/unmanaged", json={"unmanaged_a": 1})
+        assert missing.status_code == 404
+    running.server.stop()
