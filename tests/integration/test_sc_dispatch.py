@@ -84,7 +84,7 @@ async def allocation(api: httpx.AsyncClient) -> dict[str, Any]:
 
 
 async def until(check: Callable[[], bool]) -> None:
-    await wait_until(check, within=5.0)
+    await wait_until(check, within=10.0)
 
 
 async def test_base_profiles_then_reductions_before_increases(

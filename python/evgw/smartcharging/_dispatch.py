@@ -62,14 +62,29 @@ def _increase(live: Live, target_a: float, now: float, cfg: SmartChargingConfig)
 
 @attrs.define
 class SiteGate:
-    """Increases of a site wait while a reduction is in flight and for the EV response lag
-    after it (so the freed current is gone before anyone else takes it)."""
+    """Increases of a site wait while the site is unsettled (a profile in flight, or a
+    connector still above its new target) and for the EV response lag after the last
+    reduction, so the freed current is gone before anyone else takes it."""
 
     reductions_in_flight: int = 0
     last_reduction_at: float = -1e18
+    unsettled: bool = False
 
     def allows_increase(self, now: float, lag_s: float) -> bool:
-        return self.reductions_in_flight == 0 and now - self.last_reduction_at >= lag_s
+        quiet = self.reductions_in_flight == 0 and not self.unsettled
+        return quiet and now - self.last_reduction_at >= lag_s
+
+
+def unsettled(lives: list[tuple[Live, float]], fallback_a: dict[str, float]) -> bool:
+    """Some connector (not a fixed load) may still draw above its target: its profile is in
+    flight, or its accepted limit (the fallback when none) is above the target."""
+    for live, target in lives:
+        if live.fixed_why is not None or not live.active:
+            continue
+        effective = fallback_a[live.key[0]] if live.sent_a is None else live.sent_a
+        if live.pending or effective > target + 1e-9:
+            return True
+    return False
 
 
 def plan(

@@ -10,7 +10,7 @@ import trio
 
 from evgw.gateway._commands import CommandError
 
-from ._dispatch import Change, Kind, decide, plan
+from ._dispatch import Change, Kind, SiteGate, decide, plan, unsettled
 from ._engine import Result, SiteRuntime
 from ._metrics import (
     CONNECTOR_LIMIT,
@@ -94,14 +94,16 @@ class Ticker:
             live.allocated_a = amps
 
     def _changes(self, runtime: SiteRuntime, result: Result, now: float) -> list[Change]:
-        shares = None
+        shares = runtime.safe_share()
+        pairs = [(self.owner.lives[k], amps) for k, amps in result.limits.items()]
+        gate = self.owner.gates.setdefault(runtime.site.id, SiteGate())
+        gate.unsettled = unsettled(pairs, shares)
         out = []
         for key, allocated in result.limits.items():
             live, target = self.owner.lives[key], allocated
             if live.fixed_why is not None:
                 if live.fixed_why not in ("rejected", "unanswered"):
                     continue
-                shares = shares or runtime.safe_share()
                 target = shares[key[0]]  # a retry asks for the safe share only
             kind = decide(live, target, now, self.cfg)
             if kind is not None:
