@@ -7,8 +7,8 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::alloc::{
-    allocate, allocate_rows, Allocation, Demand, Node, ProblemBuilder, RowKind, RowLabel,
-    Settings, Topology, Wiring, C64,
+    allocate, allocate_rows, Allocation, Demand, Node, ProblemBuilder, RowKind, RowLabel, Settings,
+    Topology, Wiring, C64,
 };
 
 fn value_error(message: impl ToString) -> PyErr {
@@ -150,7 +150,13 @@ impl PyTopology {
         voltages: Vec<f64>,
     ) -> PyResult<Self> {
         let n = parents.len();
-        if [limits_a.len(), power_w.len(), margins_a.len(), voltages.len()] != [n; 4] {
+        if [
+            limits_a.len(),
+            power_w.len(),
+            margins_a.len(),
+            voltages.len(),
+        ] != [n; 4]
+        {
             return Err(value_error("every node column must have the same length"));
         }
         let nodes = (0..n)
@@ -202,7 +208,11 @@ impl PyTopology {
         if unmanaged.len() != self.inner.nodes.len() {
             return Err(value_error("unmanaged_a needs one entry per node"));
         }
-        if unmanaged.iter().flatten().any(|v| !(v.is_finite() && *v >= 0.0)) {
+        if unmanaged
+            .iter()
+            .flatten()
+            .any(|v| !(v.is_finite() && *v >= 0.0))
+        {
             return Err(value_error("unmanaged_a values must be finite and >= 0"));
         }
         for (node, &u) in self.inner.nodes.iter_mut().zip(unmanaged) {

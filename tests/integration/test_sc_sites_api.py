@@ -128,3 +128,23 @@ async def _allocation(api: Any, site: str) -> dict[str, Any]:
             if body["age_s"] is not None:
                 return body
             await trio.sleep(0.05)
+
+
+async def test_sites_from_the_config_file(nursery: trio.Nursery, tmp_path: Path) -> None:
+    site = {
+        "id": "file",
+        "nodes": [{"id": "grid", "limit_a": 63}],
+        "chargers": [{"id": "CP9", "node": "grid"}],
+    }
+    running = await start_server(nursery, sc_config(tmp_path, sites=[site]))
+    async with await admin(running) as api:
+        body = (await api.get("/api/v1/sites/file")).json()
+    assert body["nodes"][0] == {
+        "id": "grid",
+        "parent": None,
+        "limit_a": [63, 63, 63],
+        "power_w": None,
+        "margin_a": 0.0,
+        "unmanaged_a": [0.0, 0.0, 0.0],
+    }
+    running.server.stop()

@@ -90,18 +90,27 @@ def unsettled(lives: list[tuple[Live, float]], fallback_a: dict[str, float]) -> 
 def plan(
     changes: list[Change], budget: int, gates: dict[str, SiteGate], now: float, lag_s: float
 ) -> list[Change]:
-    """The changes to send now, reductions first, within the budget."""
+    """The changes to send now, reductions first, within the budget; no raise in a site
+    that reduces in the same batch."""
     chosen: list[Change] = []
+    reducing: set[str] = set()
     for change in sorted(
         changes, key=lambda c: (c.kind, -abs(c.target_a - (c.live.sent_a or 0.0)))
     ):
         if len(chosen) >= budget:
             break
         gate = gates.setdefault(change.site_id, SiteGate())
-        raising = change.kind in (Kind.INCREASE, Kind.FIRST) and change.target_a > (
-            change.live.sent_a or 0.0
-        )
-        if raising and not gate.allows_increase(now, lag_s):
+        if change.kind is Kind.REDUCE:
+            reducing.add(change.site_id)
+        elif _raises(change) and (
+            change.site_id in reducing or not gate.allows_increase(now, lag_s)
+        ):
             continue
         chosen.append(change)
     return chosen
+
+
+def _raises(change: Change) -> bool:
+    return change.kind in (Kind.INCREASE, Kind.FIRST) and change.target_a > (
+        change.live.sent_a or 0.0
+    )

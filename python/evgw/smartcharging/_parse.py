@@ -167,6 +167,7 @@ def parse_site(site_id: str, body: object) -> tuple[Site, list[Violation]]:
 
 def _node(values: dict[str, Any]) -> NodeSpec:
     values.setdefault("limit_a", (math.inf,) * 3)
+    values.setdefault("parent", None)
     return NodeSpec(**values)
 
 
