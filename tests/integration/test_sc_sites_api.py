@@ -109,13 +109,16 @@ async def test_site_crud_with_warnings(nursery: trio.Nursery, tmp_path: Path) ->
     running.server.stop()
 
 
-async def test_sites_survive_a_restart(nursery: trio.Nursery, tmp_path: Path) -> None:
-    running = await start_server(nursery, sc_config(tmp_path))
+async def test_sites_survive_a_restart(
+    nursery: trio.Nursery, tmp_path: Path, durable_store_url: str
+) -> None:
+    config = {**sc_config(tmp_path), "store": {"url": durable_store_url}}
+    running = await start_server(nursery, config)
     async with await admin(running) as api:
         assert (await api.put("/api/v1/sites/depot", json=TREE)).status_code == 201
     running.server.stop()
     await trio.sleep(0.2)
-    again = await start_server(nursery, sc_config(tmp_path))
+    again = await start_server(nursery, config)
     async with await admin(again) as api:
         assert (await api.get("/api/v1/sites/depot")).json()["chargers"][0]["id"] == "CP1"
     again.server.stop()
