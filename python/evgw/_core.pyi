@@ -194,6 +194,7 @@ class Tariff:
         final_: bool = True,
         rounding: str = "HALF_UP",
     ) -> list[str]: ...
+
 # Allocator (rust/alloc): one call per tick, columns in, columns out. ---------------------
 
 class DemandColumns(TypedDict):
