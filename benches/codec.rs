@@ -13,6 +13,9 @@ use _core::version::Version;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const METER_VALUES: &str = include_str!("meter_values_16.json");
+// A 2.0.1 TransactionEvent (Updated) with 10 sampled values, shared with
+// `tests/benchmarks/bench_codec_v201.py`.
+const TRANSACTION_EVENT: &str = include_str!("transaction_event_201.json");
 
 fn decode(c: &mut Criterion) {
     let codec = Codec::new(Version::V16, 65536).expect("schemas compile");
@@ -40,6 +43,25 @@ fn decode(c: &mut Criterion) {
     g.finish();
 }
 
+fn decode_v201(c: &mut Criterion) {
+    let codec = Codec::new(Version::V201, 65536).expect("schemas compile");
+    let frame = TRANSACTION_EVENT.trim_end();
+    assert!(
+        codec.decode(frame, None).is_ok(),
+        "the bench frame must be valid"
+    );
+    let mut g = c.benchmark_group("transaction_event_201");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("decode_validate", |b| {
+        b.iter(|| codec.decode(black_box(frame), None).is_ok());
+    });
+    g.bench_function("invalid_enum", |b| {
+        let bad = frame.replacen("Sample.Periodic", "Sample.Sometimes", 1);
+        b.iter(|| codec.decode(black_box(&bad), None).is_err());
+    });
+    g.finish();
+}
+
 fn compile(c: &mut Criterion) {
     let mut g = c.benchmark_group("compile_catalog");
     g.sample_size(10).measurement_time(Duration::from_secs(3));
@@ -51,5 +73,5 @@ fn compile(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, decode, compile);
+criterion_group!(benches, decode, decode_v201, compile);
 criterion_main!(benches);

@@ -1,0 +1,73 @@
+"""Decode + validate one OCPP 2.0.1 TransactionEvent CALL (Updated, 10 sampled values, ~1.7 KB):
+evgw._core against the `ocpp` package's unpack + jsonschema validation, same process, same run.
+
+    .venv/bin/python tests/benchmarks/bench_codec_v201.py [--repeat 7] [--seconds 0.5]
+
+Correctness first: both accept the frame and both refuse a copy with an invalid context.
+Not collected by pytest (no test_ prefix).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from pathlib import Path
+
+from bench_codec import per_call
+from evgw._core import OCPP201, Codec, OcppError
+from ocpp import messages
+from ocpp.exceptions import OCPPError
+
+FRAME = (Path(__file__).parents[2] / "benches" / "transaction_event_201.json").read_text().strip()
+BAD = FRAME.replace("Sample.Periodic", "Sample.Sometimes", 1)
+
+
+def peer_decode(text: str) -> object:
+    msg = messages.unpack(text)
+    messages._validate_payload(msg, "2.0.1")
+    return msg
+
+
+def check(codec: Codec) -> None:
+    assert codec.decode(FRAME).payload == json.loads(FRAME)[3]
+    peer_decode(FRAME)
+    try:
+        codec.decode(BAD)
+    except OcppError as e:
+        code = e.code
+    else:
+        code = "accepted"
+    assert code == "PropertyConstraintViolation", code
+    try:
+        peer_decode(BAD)
+    except OCPPError:
+        pass
+    else:
+        raise AssertionError("ocpp accepted an invalid context")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--seconds", type=float, default=0.5)
+    args = ap.parse_args()
+    codec = Codec(OCPP201)
+    check(codec)
+    rows = {
+        "evgw._core Codec.decode(str)": per_call(codec.decode, FRAME, args.repeat, args.seconds),
+        "json.loads only (no validation)": per_call(json.loads, FRAME, args.repeat, args.seconds),
+        "ocpp unpack + _validate_payload": per_call(
+            peer_decode, FRAME, args.repeat, args.seconds / 5
+        ),
+    }
+    print(f"frame: 2.0.1 TransactionEvent CALL, 10 sampled values, {len(FRAME.encode())} bytes")
+    medians = {name: statistics.median(v) for name, v in rows.items()}
+    for name, m in medians.items():
+        print(f"{name:36s} median {m * 1e6:9.2f} us/frame  {1 / m:12,.0f} frames/s")
+    ratio = medians["ocpp unpack + _validate_payload"] / medians["evgw._core Codec.decode(str)"]
+    print(f"ratio (ocpp / evgw, str input): {ratio:,.0f}x")
+
+
+if __name__ == "__main__":
+    main()
