@@ -60,6 +60,11 @@ class Db(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
+    def hold_migration_lock(self, held: bool) -> None:
+        """Take (True) or release (False) a lock held across every migration step of one run,
+        so concurrent migrators never split the steps between them. SQLite: nothing needed
+        beyond BEGIN IMMEDIATE per step (a later migrator re-checks each step)."""
+
     def begin_read(self) -> None:
         self.run("BEGIN")
 
@@ -168,6 +173,10 @@ class PostgresDb(Db):
 
     def lock_schema(self) -> None:
         self.one("SELECT pg_advisory_xact_lock(?)", (0x65766777,))  # "evgw"
+
+    def hold_migration_lock(self, held: bool) -> None:
+        # Session-level, re-entrant with the per-step transaction lock above.
+        self.one(f"SELECT pg_advisory_{'' if held else 'un'}lock(?)", (0x65766777,))
 
     def close(self) -> None:
         self.conn.close()

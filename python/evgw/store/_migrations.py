@@ -258,11 +258,15 @@ def apply_migrations(db: Db) -> list[str]:
     except BaseException:
         db.rollback()
         raise
-    return [
-        f"{component}:{version}"
-        for component, version, step in _component_steps()
-        if _apply_step(db, component, version, step)
-    ]
+    db.hold_migration_lock(True)
+    try:
+        return [
+            f"{component}:{version}"
+            for component, version, step in _component_steps()
+            if _apply_step(db, component, version, step)
+        ]
+    finally:
+        db.hold_migration_lock(False)
 
 
 def current_version(db: Db) -> int:
