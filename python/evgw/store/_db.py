@@ -64,6 +64,7 @@ class Db(abc.ABC):
         """Take (True) or release (False) a lock held across every migration step of one run,
         so concurrent migrators never split the steps between them. SQLite: nothing needed
         beyond BEGIN IMMEDIATE per step (a later migrator re-checks each step)."""
+        return
 
     def begin_read(self) -> None:
         self.run("BEGIN")
