@@ -40,6 +40,7 @@ class Server:
         self.component_specs = component_specs
         self.store: Store | None = None
         self.gateway: Gateway | None = None
+        self.router: Router | None = None  # replays the spool every SPOOL_REPLAY_INTERVAL_S
         self.events = EventBus()  # subscribe before run() to follow the domain events
         self.components: list[Component] = []
         self._stop = trio.Event()
@@ -61,7 +62,7 @@ class Server:
                 events=events,
                 charger_ca=load_charger_ca(self.config.ocpp.charger_ca),
             )
-            router = Router(services, Spool(self.config.ocpp.spool_dir))
+            router = self.router = Router(services, Spool(self.config.ocpp.spool_dir))
             gateway = self.gateway = Gateway(self.config.ocpp, store, router, events)
             context = ComponentContext(self.config, store, gateway, events, plugins)
             self.components = build_components(context, self.component_specs)

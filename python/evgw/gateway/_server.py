@@ -5,6 +5,7 @@ Implements `Commander` for the operator API.
 
 from __future__ import annotations
 
+import functools
 import logging
 import ssl
 from typing import Any
@@ -33,6 +34,7 @@ from evgw.gateway._handshake import (
 )
 from evgw.gateway._profiles import Presented, check_certificate, needs_password
 from evgw.gateway._registry import Registry
+from evgw.gateway._rotation import get_pending, promote_pending
 from evgw.gateway._tls import (
     CertificateReloader,
     HandshakingServer,
@@ -243,8 +245,21 @@ class Gateway:
         if creds is None or creds[0] != charger_id or stored is None:
             await self._fail(charger_id, source, 401, "unauthorized", "missing or bad credentials")
             return
-        if not await self._verifier.verify(charger_id, creds[1], stored):
+        if await self._verifier.verify(charger_id, creds[1], stored):
+            return
+        if not await self._rotated_password(charger_id, creds[1]):
             await self._fail(charger_id, source, 401, "unauthorized", "wrong password")
+
+    async def _rotated_password(self, charger_id: str, password: str) -> bool:
+        """The password of a pending rotation: make it the registered one (see _rotation)."""
+        pending = await self.store.read(functools.partial(get_pending, charger_id=charger_id))
+        if pending is None or not await self._verifier.verify(charger_id, password, pending):
+            return False
+        op = functools.partial(promote_pending, charger_id=charger_id, password_hash=pending)
+        if await self.store.write(op):
+            log.info("%s: connected with the rotated password; the old one is retired", charger_id)
+            await self.store.add_security_event(charger_id, "PasswordRotated", {}, utc_now())
+        return True
 
     async def _admit_unknown(self, charger_id: str, source: str) -> None:
         if self.config.unknown_chargers != UnknownChargerPolicy.PENDING:

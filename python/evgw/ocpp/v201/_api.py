@@ -7,13 +7,25 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
-from evgw.api import ApiExtension, ApiRoute, Call, Doc, Field, Kind, invalid, ok, read_json
+from evgw.api import (
+    ApiError,
+    ApiExtension,
+    ApiRoute,
+    Call,
+    Doc,
+    Field,
+    Kind,
+    invalid,
+    ok,
+    read_json,
+)
 from evgw.api._chargers import existing_charger
 from evgw.api._ocpp import command_error
 from evgw.domain import Role
 from evgw.gateway._commands import CommandError
 from evgw.ocpp._time import format_timestamp
 from evgw.ocpp.v201 import _device_model as dm
+from evgw.ocpp.v201._component import TAKEN
 
 if TYPE_CHECKING:
     from evgw.ocpp.v201._component import Ocpp201
@@ -70,6 +82,8 @@ class _Handlers:
         items = body.get("items") if isinstance(body, dict) else None
         if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
             raise invalid([{"field": "items", "message": "a non-empty list of objects"}])
+        if kind == "set" and _lowers_profile(items, charger.registration.security_profile):
+            raise invalid([{"field": "items", "message": "SecurityProfile can only be raised"}])
         try:
             results, messages = await self.component.exchange_variables(
                 charger.registration.id, kind, items
@@ -78,11 +92,34 @@ class _Handlers:
             raise command_error(error) from None
         return ok({"results": results, "messages": messages})
 
+    async def rotate_password(self, call: Call) -> Response:
+        charger = await existing_charger(call)
+        if charger.registration.security_profile not in (1, 2):
+            raise ApiError(409, "no_password", "only profile 1 and 2 chargers use a password")
+        try:
+            status = await self.component.rotate_password(charger.registration.id)
+        except CommandError as error:
+            raise command_error(error) from None
+        return ok({"status": status, "pending": status in TAKEN})
+
     async def get_variables(self, call: Call) -> Response:
         return await self._exchange(call, "get")
 
     async def set_variables(self, call: Call) -> Response:
         return await self._exchange(call, "set")
+
+
+def _lowers_profile(items: list[dict[str, Any]], registered: int) -> bool:
+    """S-25: a SetVariables SecurityCtrlr.SecurityProfile below the registered profile."""
+    for item in items:
+        component = item.get("component") or {}
+        variable = item.get("variable") or {}
+        names = (component.get("name"), variable.get("name"))
+        if names == ("SecurityCtrlr", "SecurityProfile"):
+            value = str(item.get("attributeValue", ""))
+            if not value.isdigit() or int(value) < registered:
+                return True
+    return False
 
 
 def _any(description: str) -> dict[str, Any]:
@@ -96,6 +133,7 @@ def device_model_api(component: Ocpp201) -> ApiExtension:
         ApiRoute("GET", "/chargers/{id}/device-model/reports", h.reports, Role.VIEWER),
         ApiRoute("POST", "/chargers/{id}/variables/get", h.get_variables, Role.OPERATOR),
         ApiRoute("POST", "/chargers/{id}/variables/set", h.set_variables, Role.OPERATOR),
+        ApiRoute("POST", "/chargers/{id}/password-rotation", h.rotate_password, Role.ADMIN),
     )
     exchange_errors = (404, 409, 422, 502, 504)
     operations: dict[tuple[str, str], object] = {
@@ -122,8 +160,15 @@ def device_model_api(component: Ocpp201) -> ApiExtension:
             body="VariablesRequest",
             errors=exchange_errors,
         ),
+        ("POST", "/chargers/{id}/password-rotation"): Doc(
+            "Send the charger a new random password (1.6 AuthorizationKey, 2.x"
+            " BasicAuthPassword); it replaces the stored one when the charger connects with it",
+            response="PasswordRotation",
+            errors=(404, 409, 502, 504),
+        ),
     }
     schemas = {
+        "PasswordRotation": _any("status: the charger's answer; pending: waiting to reconnect"),
         "DeviceModel": _any("items: component, variable, attribute_type, value, mutability, ..."),
         "DeviceModelReports": _any("items: request_id, status, parts, missing_seq_nos, variables"),
         "VariablesRequest": _any("items: GetVariableData / SetVariableData objects (OCPP JSON)"),

@@ -10,10 +10,13 @@ from typing import TYPE_CHECKING, Any
 import trio
 
 from evgw.components import Component, ComponentContext
+from evgw.gateway._commands import ChargerNotConnected, CommandError
+from evgw.gateway._rotation import drop_pending, put_pending
 from evgw.ocpp._charger_ca import load_charger_ca
 from evgw.ocpp.v201 import _device_model as dm
 from evgw.ocpp.v201._signer import CertificateSigner
 from evgw.ocpp.v201._variables import batches, limit
+from evgw.security import generate_password, hash_password
 
 if TYPE_CHECKING:
     from evgw.api import ApiExtension
@@ -25,6 +28,27 @@ EXCHANGES = {
     "get": ("GetVariables", "getVariableData", "getVariableResult"),
     "set": ("SetVariables", "setVariableData", "setVariableResult"),
 }
+
+
+# Answers that mean the charger took the new password (it may apply it after a reboot).
+TAKEN = frozenset({"Accepted", "RebootRequired"})
+
+
+def _password_call(version: str, password: str) -> tuple[str, Payload]:
+    if version == "ocpp1.6":
+        return "ChangeConfiguration", {"key": "AuthorizationKey", "value": password}
+    item = {
+        "component": {"name": "SecurityCtrlr"},
+        "variable": {"name": "BasicAuthPassword"},
+        "attributeValue": password,
+    }
+    return "SetVariables", {"setVariableData": [item]}
+
+
+def _password_status(version: str, reply: Payload) -> str:
+    if version == "ocpp1.6":
+        return str(reply["status"])
+    return str(reply["setVariableResult"][0]["attributeStatus"])
 
 
 def _key(item: Payload) -> dm.VariableKey:
@@ -85,3 +109,31 @@ class Ocpp201(Component):
             dm.apply_set_results, charger_id=charger_id, accepted=chosen, at=datetime.now(UTC)
         )
         await self.ctx.store.write(op)
+
+    async def rotate_password(self, charger_id: str) -> str:
+        """Send a new password (1.6 AuthorizationKey, 2.x BasicAuthPassword); its hash is
+        pending until the charger connects with it. Answers the charger's status."""
+        info = self.ctx.commander.connection(charger_id)
+        if info is None:
+            raise ChargerNotConnected(f"{charger_id} is not connected")
+        password = generate_password(info.ocpp_version)
+        digest = await trio.to_thread.run_sync(hash_password, password)
+        store = self.ctx.store
+        await store.write(
+            functools.partial(put_pending, charger_id=charger_id, password_hash=digest)
+        )
+        action, payload = _password_call(info.ocpp_version, password)
+        try:
+            status = _password_status(
+                info.ocpp_version, await self.ctx.commander.call(charger_id, action, payload)
+            )
+        except CommandError:
+            await store.write(functools.partial(drop_pending, charger_id=charger_id))
+            raise
+        if status not in TAKEN:
+            await store.write(functools.partial(drop_pending, charger_id=charger_id))
+        detail: dict[str, object] = {"status": status, "action": action}
+        await store.add_security_event(
+            charger_id, "PasswordRotationSent", detail, datetime.now(UTC)
+        )
+        return status

@@ -45,7 +45,18 @@ CREATE TABLE ocpp201_variables (
 )
 """
 
+# Password rotation (1.6 AuthorizationKey and 2.x BasicAuthPassword): the new password's hash
+# while the charger has accepted it but not yet connected with it.
+_V2 = """
+CREATE TABLE ocpp201_pending_passwords (
+    charger_id TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    created_at {ts} NOT NULL
+)
+"""
+
 #: (version, SQL with the {ts} {id_pk} {bigint} tokens, or {backend: SQL}); see store/_migrations.
 MIGRATIONS: list[tuple[int, str | dict[str, str]]] = [
     (1, _V1),
+    (2, _V2),
 ]
