@@ -13,51 +13,23 @@ from typing import Any
 import httpx
 import pytest
 import trio
-from evgw.api import create_api_token
 from evgw.domain import Role
-from evgw.maintenance._component import Maintenance
 from evgw.testing import connect_charger, wait_until
 
-from tests.integration.gateway_fixtures import (
-    PASSWORD,
-    Running,
-    register,
-    server_config,
-    start_server,
-)
+from tests.integration.gateway_fixtures import PASSWORD, Running
+from tests.integration.maintenance_fixtures import client, component, iso, serve, status
 from tests.integration.test_gateway_v16 import BOOT
 
-FAST = {
-    "flush_interval_s": 0.05,
-    "detection": {"offline_floor_s": 0.5, "probe_timeout_s": 0.3, "check_interval_s": 0.05},
-}
 
-
-def iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
+def status_at(connector: int, st: str, at: datetime, code: str = "NoError") -> dict[str, Any]:
+    return status(connector, st, code, at)
 
 
 @pytest.fixture
 async def mnt(nursery: trio.Nursery, tmp_path: Path) -> AsyncIterator[Running]:
-    config = server_config(tmp_path, heartbeat_interval_s=1)
-    config["maintenance"] = FAST
-    run = await start_server(nursery, config)
-    await register(run, "CP1")
+    run = await serve(nursery, tmp_path)
     yield run
     run.server.stop()
-
-
-async def client(run: Running, role: Role = Role.OPERATOR) -> httpx.AsyncClient:
-    store = run.server.store
-    assert store is not None
-    secret = await create_api_token(store, role, "test")
-    headers = {"authorization": f"Bearer {secret}"}
-    return httpx.AsyncClient(base_url=run.api_url + "/api/v1", headers=headers)
-
-
-def component(run: Running) -> Maintenance:
-    found = [c for c in run.server.components if isinstance(c, Maintenance)]
-    return found[0]
 
 
 async def outages(api: httpx.AsyncClient, **query: str) -> list[dict[str, Any]]:
@@ -79,22 +51,20 @@ async def wait_outages(
             await trio.sleep(0.05)
 
 
-def status(connector: int, st: str, at: datetime, code: str = "NoError") -> dict[str, Any]:
-    return {"connectorId": connector, "errorCode": code, "status": st, "timestamp": iso(at)}
-
-
 async def test_fault_outage_report_and_exclusions(mnt: Running) -> None:
     base = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
     async with connect_charger(mnt.charger_url("CP1"), user="CP1", password=PASSWORD) as cp:
         await cp.result("BootNotification", BOOT)
-        await cp.result("StatusNotification", status(1, "Available", base))
-        await cp.result("StatusNotification", status(2, "Available", base))
+        await cp.result("StatusNotification", status_at(1, "Available", base))
+        await cp.result("StatusNotification", status_at(2, "Available", base))
         await cp.result(
             "StatusNotification",
-            status(1, "Faulted", base + timedelta(minutes=10), "GroundFailure"),
+            status_at(1, "Faulted", base + timedelta(minutes=10), "GroundFailure"),
         )
-        await cp.result("StatusNotification", status(9999, "Faulted", base, "GroundFailure"))
-        await cp.result("StatusNotification", status(1, "Available", base + timedelta(minutes=70)))
+        await cp.result("StatusNotification", status_at(9999, "Faulted", base, "GroundFailure"))
+        await cp.result(
+            "StatusNotification", status_at(1, "Available", base + timedelta(minutes=70))
+        )
         async with await client(mnt) as api:
             await wait_until(lambda: len(component(mnt).model.ports()) == 2)
             (outage,) = await wait_outages(api, lambda found: found and found[0]["end"])
@@ -203,7 +173,7 @@ async def test_silent_charger_is_probed_then_backdated_offline(mnt: Running) -> 
     async with connect_charger(mnt.charger_url("CP1"), user="CP1", password=PASSWORD) as cp:
         cp.auto_answer = False  # the probe goes unanswered
         await cp.result("BootNotification", BOOT)
-        await cp.result("StatusNotification", status(1, "Available", datetime.now(UTC)))
+        await cp.result("StatusNotification", status_at(1, "Available", datetime.now(UTC)))
         last = mnt.server.gateway.connection("CP1").last_frame_at  # type: ignore[union-attr]
         async with await client(mnt) as api:
             found = await wait_outages(api, bool)
@@ -220,15 +190,15 @@ async def test_silent_charger_is_probed_then_backdated_offline(mnt: Running) -> 
 async def test_replay_after_reconnect_is_not_counted_twice(mnt: Running) -> None:
     async with connect_charger(mnt.charger_url("CP1"), user="CP1", password=PASSWORD) as cp:
         await cp.result("BootNotification", BOOT)
-        await cp.result("StatusNotification", status(1, "Available", datetime.now(UTC)))
+        await cp.result("StatusNotification", status_at(1, "Available", datetime.now(UTC)))
     await wait_until(lambda: mnt.server.gateway.connection("CP1") is None)  # type: ignore[union-attr]
     async with await client(mnt) as api:
         opened = await wait_outages(api, bool)
         start = datetime.fromisoformat(opened[0]["start"])
         async with connect_charger(mnt.charger_url("CP1"), user="CP1", password=PASSWORD) as cp:
             await cp.result("BootNotification", BOOT)
-            fault = status(1, "Faulted", start + timedelta(milliseconds=5), "GroundFailure")
-            recovered = status(1, "Available", datetime.now(UTC) + timedelta(seconds=1))
+            fault = status_at(1, "Faulted", start + timedelta(milliseconds=5), "GroundFailure")
+            recovered = status_at(1, "Available", datetime.now(UTC) + timedelta(seconds=1))
             for _ in range(2):  # queued notifications sent twice
                 await cp.result("StatusNotification", fault)
                 await cp.result("StatusNotification", recovered)

@@ -5,11 +5,32 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import attrs
+import pytest
 from evgw.domain import ChargerRegistration
 from evgw.maintenance import _store
+from evgw.maintenance._config import TicketConfig
 from evgw.maintenance._model import Cause, Interval, OutageRecord, PortKey
+from evgw.maintenance._remediate import (
+    Remediation,
+    _audit,
+    _resets_since,
+    _save,
+    running_remediations,
+)
+from evgw.maintenance._tickets import (
+    Incident,
+    Severity,
+    Ticket,
+    TicketState,
+    TransitionRefused,
+    change_ticket,
+    list_tickets,
+    open_ticket,
+    ticket_events,
+)
 from evgw.maintenance._uptime import Exclusion
-from evgw.store import Store
+from evgw.store import Db, Store
 
 T0 = datetime(2024, 4, 3, 10, 0, tzinfo=UTC)
 P1 = PortKey("CP1", 1, 1)
@@ -76,3 +97,66 @@ async def test_ports_and_sessions_for_the_report(store: Store) -> None:
     )
     assert await store.read(_store.known_ports) == [(P1, "S1")]
     assert await store.read(lambda db: _store.sessions_in(db, (at(0), at(60)))) == []
+
+
+async def test_tickets_deduplicate_and_record_who_and_when(store: Store) -> None:
+    cfg = TicketConfig()
+    fault = Incident("charger:CP1", "CP1", "fault", Severity.MEDIUM, "CP1/1/1 faulted")
+    first, new = await store.write(lambda db: open_ticket(db, fault, cfg, T0))
+    assert new
+    assert first.due_at == T0 + timedelta(hours=cfg.sla_medium_h)
+    security = attrs.evolve(fault, kind="security", severity=Severity.CRITICAL, tags=("x",))
+    same, new = await store.write(lambda db: open_ticket(db, security, cfg, at(1)))
+    assert (same.id, new, same.severity, same.tags) == (first.id, False, Severity.CRITICAL, ("x",))
+
+    def resolve(db: Db) -> Ticket | None:
+        return change_ticket(
+            db, first.id, "ops", at(2), state=TicketState.RESOLVED, note="done", repair_cost="10"
+        )
+
+    resolved = await store.write(resolve)
+    assert resolved is not None
+    assert (resolved.state, resolved.updated_by, resolved.repair_cost) == ("resolved", "ops", "10")
+    with pytest.raises(TransitionRefused):
+        await store.write(
+            lambda db: change_ticket(
+                db,
+                first.id,
+                "ops",
+                at(3),
+                state=TicketState.IN_PROGRESS,
+                note=None,
+                repair_cost=None,
+            )
+        )
+    _, new = await store.write(lambda db: open_ticket(db, fault, cfg, at(4)))
+    assert new  # the old one is resolved: a new incident opens a new ticket
+    listed = await store.read(lambda db: list_tickets(db, "resolved", "CP1", 10, 0))
+    assert [t.id for t in listed] == [first.id]
+    history = await store.read(lambda db: ticket_events(db, first.id))
+    assert [h["action"] for h in history] == [
+        "opened",
+        "correlated",
+        "state",
+        "repair_cost",
+        "note",
+    ]
+
+
+async def test_remediation_position_and_reset_budget_persist(store: Store) -> None:
+    rem = Remediation("r1", P1, "GroundFailure", "default", step=1)
+
+    def progress(db: Db) -> None:
+        _audit(db, rem, step="soft_reset", outcome="sent", detail={}, now=at(0))
+        _audit(db, rem, step="trigger_status", outcome="still_down", detail={}, now=at(0))
+        _save(db, rem, "running", at(0))
+        rem.step = 2
+        _save(db, rem, "running", at(1))
+
+    await store.write(progress)
+    (resumed,) = await store.read(running_remediations)
+    assert (resumed.id, resumed.step, resumed.port) == ("r1", 2, P1)
+    resets = await store.read(lambda db: _resets_since(db, "CP1", at(-1)))
+    assert resets == [at(0)]
+    await store.write(lambda db: _save(db, rem, "recovered", at(2)))
+    assert await store.read(running_remediations) == []

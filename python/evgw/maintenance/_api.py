@@ -29,7 +29,7 @@ from evgw.domain import Role
 from evgw.ocpp._time import utc_now
 from evgw.store import Db
 
-from . import _report, _store
+from . import _api_tickets, _report, _store
 from ._model import Cause, OutageRecord, PortKey
 from ._spans import Span
 from ._uptime import Exclusion
@@ -262,6 +262,7 @@ def maintenance_api(component: Maintenance) -> ApiExtension:
         ApiRoute("GET", "/outage-exclusions", h.list_exclusions, Role.VIEWER),
         ApiRoute("POST", "/outage-exclusions", h.add_exclusion, Role.OPERATOR),
         ApiRoute("GET", "/chargers/{id}/health", h.health, Role.VIEWER),
+        *_api_tickets.ROUTES,
     )
     operations: dict[tuple[str, str], object] = {
         ("GET", "/reports/uptime"): Doc(
@@ -294,7 +295,9 @@ def maintenance_api(component: Maintenance) -> ApiExtension:
             "Live health of a charger's ports", response="PortHealthList", errors=(404,)
         ),
     }
+    operations.update(_api_tickets.OPERATIONS)
     schemas = {
+        **_api_tickets.SCHEMAS,
         "UptimeReport": _any("policy, window, summary and per-port uptime with months"),
         "OutageExport": _any("items: EV-ChART Module 4 rows"),
         "OutagePage": _any("items: outage records, limit, offset"),

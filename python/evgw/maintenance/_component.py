@@ -15,9 +15,13 @@ from evgw.ocpp._time import utc_now
 from . import _metrics, _store
 from ._api import maintenance_api
 from ._classify import StatusFacts
+from ._desk import TicketDesk
 from ._detect import OfflineDetector
+from ._guard import StormGuard
 from ._health import HealthModel
-from ._model import OutageRecord, PortKey
+from ._model import Health, OutageRecord, PortKey
+from ._remediate import Remediator
+from ._rules import Rules
 
 log = logging.getLogger("evgw.maintenance")
 
@@ -44,6 +48,20 @@ class Maintenance(Component):
             threshold_s=max(2 * ctx.config.ocpp.heartbeat_interval_s, detection.offline_floor_s),
             probe_timeout_s=detection.probe_timeout_s,
         )
+        self.desk = TicketDesk(ctx.store, self.cfg.tickets)
+        self.storm = StormGuard(self.cfg.rules)
+        self.rules = Rules(self.cfg, self.desk, self.storm)
+        self.detector.on_offline = self.rules.offline
+        self.remediator = Remediator(
+            self.cfg,
+            commander=ctx.commander,
+            store=ctx.store,
+            model=self.model,
+            desk=self.desk,
+            storm=self.storm,
+            plugins=ctx.plugins,
+        )
+        self.remediator.on_reset = self.rules.reset_sent
         self._unwritten: list[OutageRecord] = []
         self._subscribe(ctx.events)
 
@@ -52,26 +70,39 @@ class Maintenance(Component):
         bus.subscribe(ev.ChargerConnected, self.on_connected)
         bus.subscribe(ev.ChargerDisconnected, self.on_disconnected)
         bus.subscribe(ev.ChargerBooted, self.on_booted)
+        bus.subscribe(ev.TransactionStarted, self.rules.started)
+        bus.subscribe(ev.TransactionStopped, self.rules.stopped)
+        bus.subscribe(ev.SecurityEventReceived, self.rules.security)
 
     # events (quick, in the publisher's task) ----------------------------------------------------
 
     def on_status(self, e: ev.ConnectorStatusChanged) -> None:
         port = PortKey(e.charger_id, e.evse_id, e.connector_id)
         facts = StatusFacts(e.status, e.error_code, e.vendor_error_code)
+        was_down = self.model.health(port).health is Health.DOWN
         before = self.model.counters.ignored_connectors
         if not self.model.status(port, facts, e.at, utc_now()):
             unknown = self.model.counters.ignored_connectors > before
             _metrics.STATUS_IGNORED.labels("unknown_connector" if unknown else "quirk").inc()
+            return
+        if port.connector_id == 0:
+            return
+        self.rules.status(port, e.status, e.at)
+        if e.status == "Faulted" and not was_down and self.model.health(port).health is Health.DOWN:
+            self.remediator.fault(port, e.error_code, self.model.model_of(e.charger_id)[1])
 
     def on_connected(self, e: ev.ChargerConnected) -> None:
         self.detector.connected(e.charger_id)
+        self.rules.connected(e.charger_id)
         self.model.link(e.charger_id, e.at, online=True)
 
     def on_disconnected(self, e: ev.ChargerDisconnected) -> None:
         self.model.link(e.charger_id, e.last_frame_at, online=False)
+        self.rules.disconnected(e, len(self.ctx.commander.connections()), utc_now())
 
     def on_booted(self, e: ev.ChargerBooted) -> None:
         self.model.charger_model(e.charger_id, e.vendor, e.model)
+        self.rules.booted(e)
 
     # background ---------------------------------------------------------------------------------
 
@@ -80,6 +111,8 @@ class Maintenance(Component):
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._flush_loop)
             nursery.start_soon(self._detect_loop, nursery)
+            nursery.start_soon(self.desk.run)
+            await nursery.start(self.remediator.run)
             task_status.started()
 
     async def _resume(self) -> None:
@@ -113,6 +146,7 @@ class Maintenance(Component):
         while True:
             await trio.sleep(self.cfg.detection.check_interval_s)
             await self.detector.check(nursery)
+            self.rules.check(utc_now())
 
     def api(self) -> ApiExtension:
         return maintenance_api(self)

@@ -100,12 +100,83 @@ class DetectionConfig:
 
 
 @attrs.frozen
+class Playbook:
+    """Steps for a fault: the first playbook whose error codes and models match is used
+    (empty = any). Steps: trigger_status, soft_reset, hard_reset, wait_recovery, ticket, or
+    a name a plugin's ``playbook_step`` hook implements."""
+
+    name: str
+    error_codes: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    steps: tuple[str, ...] = (
+        "trigger_status",
+        "soft_reset",
+        "wait_recovery",
+        "hard_reset",
+        "wait_recovery",
+        "ticket",
+    )
+
+
+@attrs.frozen
+class RemediationConfig:
+    enabled: bool = True
+    dry_run: bool = False  # audit what would be done, send nothing
+    settle_s: float = 30.0  # after TriggerMessage(StatusNotification), wait for the status
+    recovery_timeout_s: float = 600.0  # after a reset, wait for boot and an operative status
+    reset_budget_per_day: int = 2  # automatic resets per charger per 24 h
+    reset_cooldown_s: float = 1800.0  # at least this between two automatic resets
+    hard_reset_models: tuple[str, ...] = ()  # models allowed a hard reset
+    dispatch_only: tuple[str, ...] = ()  # error codes: ticket at once, never auto-reset
+    defer_poll_s: float = 30.0  # a session is charging: check again after this
+    defer_max_s: float = 4 * 3600.0  # still charging after this: ticket
+    playbooks: tuple[Playbook, ...] = (Playbook("default"),)
+
+
+@attrs.frozen
+class DetectionRules:
+    storm_window_s: float = 60.0  # fleet circuit breaker: disconnects within this window
+    storm_share: float = 0.2  # ... of the chargers connected at the window's start
+    storm_min_chargers: int = 5  # ... and at least this many
+    storm_hold_s: float = 900.0  # no per-charger tickets or resets for this long after
+    offline_ticket_s: float = 900.0  # offline this long -> ticket
+    stuck_preparing_s: float = 600.0  # Preparing without a transaction this long
+    failed_starts: int = 3  # consecutive failed sessions on a port -> ticket
+    failed_start_max_s: float = 120.0  # a session shorter than this with too little energy
+    reboot_loop_count: int = 5  # boots within reboot_loop_window_s (not caused by evgw)
+    reboot_loop_window_s: float = 3600.0
+    critical_security_events: tuple[str, ...] = (
+        "TamperDetectionActivated",
+        "InvalidFirmwareSignature",
+        "InvalidFirmwareSigningCertificate",
+        "InvalidCentralSystemCertificate",
+        "InvalidChargePointCertificate",
+        "InvalidTLSVersion",
+        "InvalidTLSCipherSuite",
+    )
+
+
+@attrs.frozen
+class TicketConfig:
+    webhook_url: str = ""  # POSTed a JSON body for every new critical ticket
+    webhook_timeout_s: float = 5.0
+    diagnostics_location: str = ""  # upload URL for GetDiagnostics / GetLog on a fault ticket
+    sla_critical_h: float = 4.0
+    sla_high_h: float = 24.0
+    sla_medium_h: float = 72.0
+    sla_low_h: float = 168.0
+
+
+@attrs.frozen
 class MaintenanceConfig:
     enabled: bool = True
     flush_interval_s: float = 1.0  # how often health changes are appended to the ledger
     session_success_wh: int = 500  # a session delivering less is a failed charge attempt
     health: HealthConfig = attrs.field(factory=HealthConfig)
     detection: DetectionConfig = attrs.field(factory=DetectionConfig)
+    rules: DetectionRules = attrs.field(factory=DetectionRules)
+    remediation: RemediationConfig = attrs.field(factory=RemediationConfig)
+    tickets: TicketConfig = attrs.field(factory=TicketConfig)
     policies: tuple[UptimePolicy, ...] = DEFAULT_POLICIES
     reason_codes: dict[str, int] = attrs.field(factory=lambda: dict(DEFAULT_REASON_CODES))
 

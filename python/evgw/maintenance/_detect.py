@@ -4,6 +4,7 @@ TriggerMessage(Heartbeat); no frame by the probe's timeout -> offline since its 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import trio
@@ -32,6 +33,7 @@ class OfflineDetector:
         self.probe_timeout_s = probe_timeout_s
         self.offline: dict[str, datetime] = {}  # charger -> last frame before the silence
         self._probing: set[str] = set()
+        self.on_offline: Callable[[str, datetime], None] = lambda charger_id, since: None
 
     def connected(self, charger_id: str) -> None:
         self.offline.pop(charger_id, None)
@@ -67,3 +69,4 @@ class OfflineDetector:
         log.warning("%s: no frame since %s: offline", cid, info.last_frame_at.isoformat())
         self.offline[cid] = info.last_frame_at
         self.model.link(cid, info.last_frame_at, online=False)
+        self.on_offline(cid, info.last_frame_at)

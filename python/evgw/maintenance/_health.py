@@ -76,6 +76,10 @@ class HealthModel:
         charger = self._charger(charger_id)
         charger.vendor, charger.model = vendor, model
 
+    def model_of(self, charger_id: str) -> tuple[str, str]:
+        charger = self._chargers.get(charger_id)
+        return (charger.vendor, charger.model) if charger else ("", "")
+
     def link(self, charger_id: str, at: datetime, *, online: bool) -> None:
         """Connected (online) or lost since `at` (the last frame received)."""
         self._shared(charger_id, (at, Source.LINK, None if online else Cause.CONNECTIVITY))

@@ -29,3 +29,33 @@ LEDGER_WRITE_FAILURES = Counter(
     "Ledger appends that failed (retried at the next flush)",
     registry=REGISTRY,
 )
+TICKETS_OPENED = Counter(
+    "evgw_mnt_tickets_opened_total",
+    "New tickets by severity (alert on critical)",
+    ["severity"],
+    registry=REGISTRY,
+)
+WEBHOOKS = Counter(
+    "evgw_mnt_ticket_webhooks_total",
+    "Ticket webhook deliveries by result",
+    ["result"],
+    registry=REGISTRY,
+)
+REMEDIATIONS = Counter(
+    "evgw_mnt_remediations_total",
+    "Finished remediation workflows by outcome (self_healed, ticket, suppressed)",
+    ["outcome"],
+    registry=REGISTRY,
+)
+REMEDIATION_ACTIONS = Counter(
+    "evgw_mnt_remediation_actions_total",
+    "Playbook steps by step and outcome (sent, dry_run, deferred, skipped, refused, ...)",
+    ["step", "outcome"],
+    registry=REGISTRY,
+)
+INCIDENTS = Counter(
+    "evgw_mnt_incidents_total",
+    "Incidents raised by detection rules, by kind",
+    ["kind"],
+    registry=REGISTRY,
+)

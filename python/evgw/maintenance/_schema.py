@@ -40,5 +40,57 @@ CREATE INDEX mnt_exclusions_time ON mnt_exclusions (started_at);
 CREATE INDEX mnt_exclusions_supersedes ON mnt_exclusions (supersedes)
 """
 
+_V2 = """
+CREATE TABLE mnt_tickets (
+    id TEXT PRIMARY KEY,
+    dedupe_key TEXT NOT NULL,
+    charger_id TEXT,
+    kind TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    state TEXT NOT NULL,
+    title TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    repair_cost TEXT,
+    opened_at {ts} NOT NULL,
+    due_at {ts} NOT NULL,
+    updated_at {ts} NOT NULL,
+    updated_by TEXT NOT NULL
+);
+CREATE INDEX mnt_tickets_key ON mnt_tickets (dedupe_key, state);
+CREATE INDEX mnt_tickets_opened ON mnt_tickets (opened_at);
+CREATE TABLE mnt_ticket_events (
+    id {id_pk},
+    ticket_id TEXT NOT NULL,
+    at {ts} NOT NULL,
+    who TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX mnt_ticket_events_ticket ON mnt_ticket_events (ticket_id, id);
+CREATE TABLE mnt_remediations (
+    id TEXT PRIMARY KEY,
+    charger_id TEXT NOT NULL,
+    evse_id INTEGER NOT NULL,
+    connector_id INTEGER NOT NULL,
+    error_code TEXT,
+    playbook TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    started_at {ts} NOT NULL,
+    updated_at {ts} NOT NULL
+);
+CREATE INDEX mnt_remediations_state ON mnt_remediations (state);
+CREATE TABLE mnt_audit (
+    id {id_pk},
+    remediation_id TEXT,
+    charger_id TEXT NOT NULL,
+    at {ts} NOT NULL,
+    step TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX mnt_audit_charger ON mnt_audit (charger_id, at)
+"""
+
 #: (version, SQL with the {ts} {id_pk} {bigint} tokens, or {backend: SQL}); see store/_migrations.
-MIGRATIONS: list[tuple[int, str | dict[str, str]]] = [(1, _V1)]
+MIGRATIONS: list[tuple[int, str | dict[str, str]]] = [(1, _V1), (2, _V2)]
