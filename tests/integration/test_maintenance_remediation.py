@@ -177,25 +177,34 @@ async def test_s05_reset_budget_exhausted_opens_a_ticket_at_once(
 async def test_s06_fleet_drop_is_one_platform_incident(
     nursery: trio.Nursery, tmp_path: Path
 ) -> None:
-    rules = {"storm_min_chargers": 3, "storm_share": 0.3, "offline_ticket_s": 0.2}
+    rules = {"storm_min_chargers": 3, "storm_share": 0.3, "offline_ticket_s": 1.0}
     run = await serve(nursery, tmp_path, chargers=6, rules=rules)
     async with connect_charger(run.charger_url("CP6"), user="CP6", password=PASSWORD) as stays:
         await stays.result("BootNotification", BOOT)
+        drop = trio.Event()
         async with trio.open_nursery() as group:
             for n in range(1, 6):
-                group.start_soon(_connect_then_drop, run, f"CP{n}")
+                await group.start(_connect_then_drop, run, f"CP{n}", drop)
+            drop.set()  # five of six drop together
         async with await client(run) as api:
             body = await poll(api, "/tickets", tickets_with("platform"))
-            await trio.sleep(0.5)  # past offline_ticket_s: still no per-charger tickets
+            await trio.sleep(1.2)  # past offline_ticket_s: still no per-charger tickets
             body = (await api.get("/tickets")).json()
             assert [(t["kind"], t["severity"]) for t in body["items"]] == [("platform", "critical")]
 
 
-async def _connect_then_drop(run: Running, charger_id: str) -> None:
-    async with connect_charger(
-        run.charger_url(charger_id), user=charger_id, password=PASSWORD
-    ) as cp:
+async def _connect_then_drop(
+    run: Running,
+    charger_id: str,
+    drop: trio.Event,
+    *,
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    url = run.charger_url(charger_id)
+    async with connect_charger(url, user=charger_id, password=PASSWORD) as cp:
         await cp.result("BootNotification", BOOT)
+        task_status.started()
+        await drop.wait()
 
 
 async def test_offline_too_long_opens_a_ticket(nursery: trio.Nursery, tmp_path: Path) -> None:
