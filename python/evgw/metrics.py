@@ -78,3 +78,8 @@ GC_PAUSE_SECONDS = Histogram(
     buckets=(0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
     registry=REGISTRY,
 )
+KEEPALIVE_TIMEOUTS = Counter(
+    "evgw_ws_keepalive_timeouts_total",
+    "Connections closed because a WebSocket ping got no pong in time",
+    registry=REGISTRY,
+)

@@ -1,7 +1,8 @@
 """One charger's OCPP-J session: the RPC state machine over a WebSocket.
 
-- Incoming CALLs run one at a time, in order, on a worker task; their replies are written as
-  soon as the handler returns.
+- Incoming CALLs run one at a time, in order, in the reading task itself (a charger sends its
+  next CALL only after our reply, so nothing waits behind a handler but late replies to our
+  own CALLs). Handlers must therefore never await the charger; they spawn such work.
 - Our own CALLs: at most one outstanding (a lock), correlated by message id, bounded by a
   timeout; a reply with another id (late, or never sent) is dropped and logged.
 - A failure inside the connection ends this connection only.
@@ -46,7 +47,6 @@ class ConnectionSettings:
     call_timeout_s: float
     messages_per_second: float
     message_burst: int
-    ping_interval_s: float
     pong_timeout_s: float
 
 
@@ -73,10 +73,11 @@ class Connection:
         self._bucket = TokenBucket(settings.messages_per_second, settings.message_burst)
         self._call_lock = trio.Lock()
         self._pending: _Pending | None = None
-        self._calls_in, self._calls_out = trio.open_memory_channel[tuple[_core.Call, str]](8)
-        self._rx_scope = trio.CancelScope()
+        self._wait_scope = trio.CancelScope()  # the current wait for a frame, never a handler
+        self._stopping = False
         self._done = trio.Event()
         self.closing_reason: str | None = None
+        self.ping_in_flight = False
 
     @property
     def last_frame_at(self) -> datetime:
@@ -86,34 +87,38 @@ class Connection:
     async def run(self) -> None:
         """Serve until the socket closes or `close()` is called."""
         try:
-            async with trio.open_nursery() as outer:
-                outer.start_soon(self._ping_loop)
-                async with trio.open_nursery() as inner:
-                    inner.start_soon(self._worker)
-                    with self._rx_scope:
-                        await self._receive_loop()
-                    self._calls_in.close()
-                outer.cancel_scope.cancel()
+            await self._receive_loop()
         finally:
             self._fail_pending(CallTimeout("connection closed"))
             self._done.set()
 
     async def close(self, reason: str, code: int = 1000) -> None:
-        """Stop reading, finish the CALLs already read, then close the socket (bounded)."""
+        """Stop reading, finish the CALL being handled, then close the socket (bounded)."""
         self.closing_reason = reason
-        self._rx_scope.cancel()
+        self._stop_reading()
         with trio.move_on_after(self._settings.call_timeout_s):
             await self._done.wait()
         with trio.move_on_after(2):
             await self._ws.aclose(code, reason[:120])
 
+    def _stop_reading(self) -> None:
+        self._stopping = True
+        self._wait_scope.cancel()  # interrupts a wait for the next frame, never a handler
+
     # receiving ---------------------------------------------------------------------------------
-    async def _receive_loop(self) -> None:
-        while True:
+    async def _next_message(self) -> str | bytes | None:
+        """The next frame, or None once the socket closed or reading was stopped."""
+        with trio.CancelScope() as self._wait_scope:
+            if self._stopping:
+                return None
             try:
-                message = await self._ws.get_message()
+                return await self._ws.get_message()
             except ConnectionClosed:
-                return
+                return None
+        return None  # cancelled by _stop_reading
+
+    async def _receive_loop(self) -> None:
+        while (message := await self._next_message()) is not None:
             self._last_frame = time.time()
             await self._bucket.acquire()
             if isinstance(message, bytes):
@@ -129,7 +134,7 @@ class Connection:
             await self._on_bad_frame(exc)
             return
         if isinstance(frame, _core.Call):
-            await self._calls_in.send((frame, text))
+            await self._handle_call(frame, text)
         else:
             self._on_reply(frame)
 
@@ -166,10 +171,6 @@ class Connection:
         log.info("%s: dropped frame (%s): %s", self.charger_id, reason, text)
 
     # incoming CALLs ----------------------------------------------------------------------------
-    async def _worker(self) -> None:
-        async for call, text in self._calls_out:
-            await self._handle_call(call, text)
-
     async def _handle_call(self, call: _core.Call, text: str) -> None:
         started = trio.current_time()
         ctx = CallContext(
@@ -254,9 +255,14 @@ class Connection:
         self._settle(error, None)
 
     # liveness ----------------------------------------------------------------------------------
-    async def _ping_loop(self) -> None:
-        while True:
-            await trio.sleep(self._settings.ping_interval_s)
+    def idle_for(self, now: float) -> float:
+        """Seconds since the last frame or pong (the gateway's keepalive pings idle ones)."""
+        return now - self._last_frame
+
+    async def ping(self) -> None:
+        """One WebSocket ping; no pong within the timeout closes the connection."""
+        self.ping_in_flight = True
+        try:
             with trio.move_on_after(self._settings.pong_timeout_s) as scope:
                 try:
                     await self._ws.ping()
@@ -264,9 +270,11 @@ class Connection:
                     return
             if not scope.cancelled_caught:
                 self._last_frame = time.time()
-                continue
-            log.warning(
-                "%s: no pong within %gs, closing", self.charger_id, self._settings.pong_timeout_s
-            )
-            self._rx_scope.cancel()
-            return
+                return
+        finally:
+            self.ping_in_flight = False
+        log.warning(
+            "%s: no pong within %gs, closing", self.charger_id, self._settings.pong_timeout_s
+        )
+        metrics.KEEPALIVE_TIMEOUTS.inc()
+        self._stop_reading()

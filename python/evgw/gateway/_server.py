@@ -32,6 +32,7 @@ from evgw.gateway._handshake import (
     charger_id_from_path,
     choose_subprotocol,
 )
+from evgw.gateway._keepalive import keep_alive
 from evgw.gateway._profiles import Presented, check_certificate, needs_password
 from evgw.gateway._registry import Registry
 from evgw.gateway._rotation import get_pending, promote_pending
@@ -72,7 +73,6 @@ class Gateway:
             call_timeout_s=config.call_timeout_s,
             messages_per_second=config.messages_per_second,
             message_burst=config.message_burst,
-            ping_interval_s=config.ping_interval_s,
             pong_timeout_s=config.pong_timeout_s,
         )
         self._accepting = True
@@ -98,6 +98,7 @@ class Gateway:
             )
             if self.tls_context is not None:
                 self.tls_port = await handlers.start(self._serve_tls, handlers, self.tls_context)
+            handlers.start_soon(keep_alive, self.registry, self.config.ping_interval_s)
             task_status.started(server.port)
 
     async def _serve_tls(
