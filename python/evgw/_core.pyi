@@ -193,7 +193,9 @@ class Tariff:
         *,
         final_: bool = True,
         rounding: str = "HALF_UP",
-    ) -> list[str]: ...
+        detail: bool = True,
+    ) -> list[str]:
+        """One call for many sessions; detail=False: totals and volumes only."""
 
 # Allocator (rust/alloc): one call per tick, columns in, columns out. ---------------------
 

@@ -19,7 +19,7 @@ mod tests;
 
 pub use lint::{lint, Finding, Severity};
 pub use money::{Currency, Rounding};
-pub use output::to_json;
+pub use output::{to_json, totals_json};
 pub use price::{price, Bucket, Line, Mode, Money, Period, Priced};
 pub use session::{Phase, Segment, Session, SessionError};
 pub use tariff::{Component, Dim, Element, Restrictions, Tariff, TariffError};

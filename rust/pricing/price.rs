@@ -46,6 +46,18 @@ pub enum Bucket {
     Reservation,
 }
 
+impl Bucket {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Bucket::Fixed => "fixed",
+            Bucket::Energy => "energy",
+            Bucket::Time => "time",
+            Bucket::Parking => "parking",
+            Bucket::Reservation => "reservation",
+        }
+    }
+}
+
 /// One billed quantity: period x dimension.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Line {

@@ -60,13 +60,17 @@ impl PyTariff {
         &self,
         tz: &str,
         rows: &[SegmentRow],
-        mode: Mode,
-        rounding: Rounding,
+        (mode, rounding): (Mode, Rounding),
+        detail: bool,
     ) -> PyResult<String> {
         let s = session(tz, rows)?;
         let priced = pricing::price(&self.inner, &s, mode, rounding)
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Ok(pricing::to_json(&self.inner, &priced).to_string())
+        Ok(if detail {
+            pricing::to_json(&self.inner, &priced)
+        } else {
+            pricing::totals_json(&self.inner, &priced)
+        })
     }
 }
 
@@ -118,22 +122,23 @@ impl PyTariff {
         final_: bool,
         rounding: &str,
     ) -> PyResult<String> {
-        let (mode, r) = modes(final_, rounding)?;
-        self.price_one(tz, &segments, mode, r)
+        self.price_one(tz, &segments, modes(final_, rounding)?, true)
     }
 
-    /// Many sessions in one call: [(tz, segments), ...] -> [JSON text, ...].
-    #[pyo3(signature = (sessions, *, final_=true, rounding="HALF_UP"))]
+    /// Many sessions in one call: [(tz, segments), ...] -> [JSON text, ...]; `detail=False`
+    /// leaves out periods and lines (totals and volumes only).
+    #[pyo3(signature = (sessions, *, final_=true, rounding="HALF_UP", detail=true))]
     fn price_many(
         &self,
         sessions: Vec<(String, Vec<SegmentRow>)>,
         final_: bool,
         rounding: &str,
+        detail: bool,
     ) -> PyResult<Vec<String>> {
-        let (mode, r) = modes(final_, rounding)?;
+        let how = modes(final_, rounding)?;
         sessions
             .iter()
-            .map(|(tz, rows)| self.price_one(tz, rows, mode, r))
+            .map(|(tz, rows)| self.price_one(tz, rows, how, detail))
             .collect()
     }
 }
