@@ -4,6 +4,7 @@ with the exact amount, whatever the charger retries; a tariff change never repri
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -159,9 +160,11 @@ async def test_session_to_exactly_one_cdr_with_the_exact_amount(
     # At 20 min: FLAT 0.50 + 10 kWh x 0.25 = 3.00 excl, 3.60 incl: below the final 4.08.
     assert running_cost["priced"]["total_cost"] == {"excl_vat": "3", "incl_vat": "3.6"}
 
+    await correct_and_check_the_books(api, item["id"])
+
     csv = await api.get("/cdrs", params={"format": "csv"})
     assert csv.status_code == 200
-    assert csv.text.count("\n") == 2  # header + one CDR
+    assert csv.text.count("\n") == 4  # header, the CDR, its credit, the corrected one
     final = (await api.get(f"/transactions/{tx_id}/cost")).json()
     assert final["final"] is True
     assert final["priced"]["total_cost"] == {"excl_vat": "3.4", "incl_vat": "4.08"}
@@ -279,3 +282,40 @@ async def test_warnings_are_returned_and_versions_count_up(
     second = await put_tariff(api, TARIFF)
     assert (second.status_code, second.json()["version"]) == (200, 2)
     assert second.json()["sha256"] != first.json()["sha256"]
+
+
+async def correct_and_check_the_books(api: httpx.AsyncClient, cdr_id: str) -> None:
+    """ENERGY was meant to be 0.30: a credit CDR and a new one, never an edit in place; the
+    ledger nets to the corrected amount and balances."""
+    corrected = {
+        **TARIFF,
+        "elements": [
+            {
+                "price_components": [
+                    {"type": "FLAT", "price": 0.50, "vat": 20.0, "step_size": 1},
+                    {"type": "ENERGY", "price": 0.30, "vat": 20.0, "step_size": 1},
+                    {"type": "PARKING_TIME", "price": 2.40, "vat": 20.0, "step_size": 300},
+                ]
+            }
+        ],
+    }
+    reply = await api.post(f"/cdrs/{cdr_id}/correct", json={"tariff": corrected})
+    assert reply.status_code == 201, reply.text
+    ids = reply.json()
+    assert ids == {"credit": f"{cdr_id}-C", "cdr": f"{cdr_id}-2"}
+    again = await api.post(f"/cdrs/{cdr_id}/correct", json={})
+    assert again.status_code == 409
+    assert (await api.post("/cdrs/nope/correct", json={})).status_code == 404
+    by_id = {c["id"]: c["cdr"] for c in await cdrs(api)}
+    assert by_id[cdr_id]["total_cost"] == {"excl_vat": 3.40, "incl_vat": 4.08}  # unchanged
+    credit = by_id[ids["credit"]]
+    assert credit["credit"] is True
+    assert credit["credit_reference_id"] == cdr_id
+    assert credit["total_cost"] == {"excl_vat": -3.40, "incl_vat": -4.08}
+    # 0.50 + 10 x 0.30 + 0.40 = 3.90 excl, 4.68 incl.
+    assert by_id[ids["cdr"]]["total_cost"] == {"excl_vat": 3.90, "incl_vat": 4.68}
+    books = (await api.get("/billing/ledger")).json()
+    assert {c: Decimal(v) for c, v in books["trial_balance"].items()} == {"EUR": 0}
+    balance = {b["account"]: Decimal(b["balance"]) for b in books["balances"]}
+    expected = {"receivable:TAG1": "4.68", "revenue": "-3.90", "vat": "-0.78"}
+    assert balance == {k: Decimal(v) for k, v in expected.items()}

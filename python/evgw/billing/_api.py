@@ -28,6 +28,7 @@ from evgw.domain import Role
 from evgw.store import Db
 
 from . import _issue as issue
+from . import _ledger as ledger
 from . import _tariffs as tariffs
 
 if TYPE_CHECKING:
@@ -203,6 +204,20 @@ async def get_cdr(call: Call) -> Response:
     return ok(found)
 
 
+async def ledger_view(call: Call) -> Response:
+    def op(db: Db) -> dict[str, Any]:
+        rows = ledger.balances(db)
+        return {
+            "balances": [
+                {"account": a, "currency": c, "balance": str(v)}
+                for (a, c), v in sorted(rows.items())
+            ],
+            "trial_balance": {c: str(v) for c, v in ledger.trial_balance(db).items()},
+        }
+
+    return ok(await call.store.read(op))
+
+
 async def list_holds(call: Call) -> Response:
     q = call.query(*PAGE_QUERY)
     items = await call.store.read(lambda db: issue.holds(db, q["limit"], q["offset"]))
@@ -211,6 +226,28 @@ async def list_holds(call: Call) -> Response:
 
 def extension(service: BillingService) -> ApiExtension:
     cfg = service.cfg
+
+    async def correct_cdr(call: Call) -> Response:
+        """Credit the CDR and issue a repriced one; body {"tariff": {...}} optional."""
+        cdr_id = call.path("id")
+        body = await read_json(call.request) if await call.request.body() else {}
+        tariff = body.get("tariff") if isinstance(body, dict) else None
+        if tariff is not None:
+            try:
+                tariffs.check({**tariff, "id": "correction"})
+            except tariffs.TariffRejected as e:
+                raise _rejected(e) from None
+
+        def op(db: Db) -> tuple[str, str]:
+            return issue.correct(db, cfg, cdr_id, tariff)
+
+        try:
+            credit_id, new_id = await call.store.write(op)
+        except issue.CdrNotFound:
+            raise not_found("cdr", cdr_id) from None
+        except issue.CorrectionRefused as e:
+            raise ApiError(409, "conflict", str(e)) from None
+        return ok({"credit": credit_id, "cdr": new_id}, 201)
 
     async def transaction_cost(call: Call) -> Response:
         """The running cost (same engine, no step rounding) or, once stopped, the CDRs."""
@@ -246,6 +283,8 @@ def extension(service: BillingService) -> ApiExtension:
         ApiRoute("DELETE", "/tariff-assignments", delete_assignment, operator),
         ApiRoute("GET", "/cdrs", list_cdrs, viewer),
         ApiRoute("GET", "/cdrs/{id}", get_cdr, viewer),
+        ApiRoute("POST", "/cdrs/{id}/correct", correct_cdr, operator),
+        ApiRoute("GET", "/billing/ledger", ledger_view, viewer),
         ApiRoute("GET", "/transactions/{id}/cost", transaction_cost, viewer),
         ApiRoute("GET", "/billing/holds", list_holds, viewer),
     )
@@ -278,6 +317,16 @@ def extension(service: BillingService) -> ApiExtension:
         ),
         ("GET", "/cdrs/{id}"): Doc(
             "A CDR (OCPI 2.2.1 shape) with its hash", response="BillingObject", errors=(404,)
+        ),
+        ("POST", "/cdrs/{id}/correct"): Doc(
+            "Correct a CDR: a credit CDR (totals negated) and a repriced new CDR",
+            201,
+            "BillingObject",
+            "BillingObject",
+            errors=(404, 409, 413, 422),
+        ),
+        ("GET", "/billing/ledger"): Doc(
+            "Ledger balances per account and the trial balance", response="BillingObject"
         ),
         ("GET", "/transactions/{id}/cost"): Doc(
             "Running or final cost of a session",

@@ -12,11 +12,14 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import attrs
+
 from evgw._core import Tariff
 from evgw.store import Db
 
+from . import _ledger as ledger
 from . import _tariffs as tariffs
-from ._cdr import PricedSession, Snapshot, build
+from ._cdr import PricedSession, Snapshot, build, rfc3339
 from ._config import BillingConfig
 from ._metering import HOLDING_FLAGS, TxFacts, load_samples, meter
 
@@ -89,11 +92,17 @@ def hold(db: Db, tx_id: str, reason: str, detail: dict[str, Any]) -> None:
 
 
 def price_tx(
-    db: Db, cfg: BillingConfig, tx: TxFacts, now: datetime, *, final: bool
+    db: Db,
+    cfg: BillingConfig,
+    tx: TxFacts,
+    now: datetime,
+    *,
+    final: bool,
+    snapshot: Snapshot | None = None,
 ) -> PricedSession | None:
     """Price a session from the store (None when it has no tariff). Running (not final): the
     session as of `now`, from the samples up to it."""
-    snap = read_snapshot(db, tx.id)
+    snap = snapshot or read_snapshot(db, tx.id)
     if snap is None:
         return None
     until = tx.stopped_at or now
@@ -141,7 +150,79 @@ def _insert(
             db.ts(datetime.now(UTC)),
         ),
     )
-    return "issued" if row is not None else "exists"
+    if row is None:
+        return "exists"
+    ledger.post_cdr(db, body)  # a credit CDR's totals are negative: it posts the reversal
+    return "issued"
+
+
+def _negate(m: dict[str, float]) -> dict[str, float]:
+    return {k: -v for k, v in m.items()}
+
+
+def credit_body(original: dict[str, Any], credit_id: str) -> dict[str, Any]:
+    """All the original's data, totals negated, credit=true (OCPI 2.2.1 credit CDR)."""
+    body = {**original, "id": credit_id, "credit": True, "credit_reference_id": original["id"]}
+    for k, v in original.items():
+        if k.startswith("total_") and k.endswith("_cost"):
+            body[k] = _negate(v)
+    body["last_updated"] = rfc3339(datetime.now(UTC))
+    return body
+
+
+class CorrectionRefused(Exception):
+    pass
+
+
+class CdrNotFound(CorrectionRefused):
+    pass
+
+
+def _live(db: Db, cdr_id: str) -> tuple[str, int, dict[str, Any]]:
+    r = db.one(
+        "SELECT transaction_id, pricing_version, body FROM billing_cdrs "
+        "WHERE id = ? AND kind = 'cdr'",
+        (cdr_id,),
+    )
+    if r is None:
+        raise CdrNotFound(f"no CDR {cdr_id!r}")
+    tx_id, version = r[0], int(r[1])
+    later = db.one(
+        "SELECT 1 FROM billing_cdrs WHERE transaction_id = ? AND (pricing_version > ? "
+        "OR (kind = 'credit' AND pricing_version = ?))",
+        (tx_id, version, version),
+    )
+    if later:
+        raise CorrectionRefused(f"CDR {cdr_id!r} was already corrected")
+    return tx_id, version, json.loads(r[2])
+
+
+def correct(
+    db: Db, cfg: BillingConfig, cdr_id: str, tariff_body: dict[str, Any] | None
+) -> tuple[str, str]:
+    """Credit the CDR and issue a repriced one (from the store, with `tariff_body` when the
+    frozen tariff itself was wrong). Never edits a CDR in place. Answers (credit, new) ids."""
+    tx_id, version, original = _live(db, cdr_id)
+    tx = load_tx(db, tx_id)
+    snap = read_snapshot(db, tx_id)
+    if tx is None or snap is None:
+        raise CorrectionRefused(f"transaction {tx_id!r} cannot be repriced")
+    if tariff_body is not None:
+        text = tariffs.canonical({**tariff_body, "id": snap.tariff_id})
+        snap = attrs.evolve(snap, body=json.loads(text), sha256=tariffs.sha256(text))
+    p = price_tx(db, cfg, tx, datetime.now(UTC), final=True, snapshot=snap)
+    assert p is not None
+    credit_id, new_id = f"{cdr_id}-C", f"{tx_id}-{version + 1}"
+    _insert(
+        db,
+        tx_id,
+        credit_body(original, credit_id),
+        kind="credit",
+        version=version,
+        credit_of=cdr_id,
+    )
+    _insert(db, tx_id, build(cfg, new_id, tx, p), kind="cdr", version=version + 1, credit_of=None)
+    return credit_id, new_id
 
 
 def unbilled(db: Db, limit: int = 200) -> list[str]:

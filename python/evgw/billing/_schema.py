@@ -61,5 +61,22 @@ CREATE TABLE billing_holds (
 )
 """
 
+# The ledger: journals (unique key, one per money event) and their entries (sum 0).
+_V2 = """
+CREATE TABLE billing_journals (
+    key TEXT PRIMARY KEY,
+    currency TEXT NOT NULL,
+    created_at {ts} NOT NULL
+);
+CREATE TABLE billing_entries (
+    id {id_pk},
+    journal_key TEXT NOT NULL REFERENCES billing_journals (key),
+    account TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    currency TEXT NOT NULL
+);
+CREATE INDEX billing_entries_account ON billing_entries (account, currency)
+"""
+
 #: (version, SQL with the {ts} {id_pk} {bigint} tokens, or {backend: SQL}); see store/_migrations.
-MIGRATIONS: list[tuple[int, str | dict[str, str]]] = [(1, _V1)]
+MIGRATIONS: list[tuple[int, str | dict[str, str]]] = [(1, _V1), (2, _V2)]
