@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +27,12 @@ from evgw._core import Tariff
 
 TARIFF_JSON = (Path(__file__).parents[2] / "benches" / "tariff_bench.json").read_text()
 TZ = "Europe/Amsterdam"
+UNITS = {
+    "FLAT": Decimal(1),
+    "ENERGY": Decimal(1_000_000),  # mWh per kWh
+    "TIME": Decimal(3_600_000),  # ms per hour
+    "PARKING_TIME": Decimal(3_600_000),
+}
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 
 Row = tuple[int, int, int, str, str | None, str | None]
@@ -38,7 +45,8 @@ def session() -> list[Row]:
         minutes, charging = 12 + i, i < 8
         energy = 1_500_000 + i * 100_000 if charging else 0
         amps = "40" if i % 3 == 0 else "16"
-        rows.append((at, at + minutes * 60_000, energy, "CHARGING" if charging else "PARKING", None, amps))
+        phase = "CHARGING" if charging else "PARKING"
+        rows.append((at, at + minutes * 60_000, energy, phase, None, amps))
         at += minutes * 60_000
     return rows
 
@@ -63,7 +71,9 @@ def _holds(r: dict[str, Any], local: datetime, amps: Decimal | None) -> bool:
     return not (amps is not None and "max_current" in r and amps >= Decimal(str(r["max_current"])))
 
 
-def _choose(tariff: dict[str, Any], dim: str, local: datetime, amps: Decimal | None) -> dict[str, Any] | None:
+def _choose(
+    tariff: dict[str, Any], dim: str, local: datetime, amps: Decimal | None
+) -> dict[str, Any] | None:
     for element in tariff["elements"]:
         for c in element["price_components"]:
             if c["type"] == dim and _holds(element.get("restrictions", {}), local, amps):
@@ -91,14 +101,16 @@ def _cuts(start: datetime, end: datetime, tz: ZoneInfo, tariff: dict[str, Any]) 
 def python_price(tariff: dict[str, Any], rows: list[Row], tz_name: str) -> tuple[Decimal, Decimal]:
     tz, lines, flat_done = ZoneInfo(tz_name), [], False
     for start_ms, end_ms, mwh, phase, _, amps_text in rows:
-        start, end = datetime.fromtimestamp(start_ms / 1000, UTC), datetime.fromtimestamp(end_ms / 1000, UTC)
+        start = datetime.fromtimestamp(start_ms / 1000, UTC)
+        end = datetime.fromtimestamp(end_ms / 1000, UTC)
         amps = None if amps_text is None else Decimal(amps_text)
         points = [start, *_cuts(start, end, tz, tariff), end]
-        for a, b in zip(points, points[1:], strict=False):
+        for a, b in pairwise(points):
             local = a.astimezone(tz)
-            part = Decimal(mwh) * Decimal(int((b - a).total_seconds() * 1000)) / Decimal(end_ms - start_ms)
             ms = Decimal(int((b - a).total_seconds() * 1000))
-            dims = ("FLAT", "ENERGY", "TIME") if phase == "CHARGING" else ("FLAT", "ENERGY", "PARKING_TIME")
+            part = Decimal(mwh) * ms / Decimal(end_ms - start_ms)
+            time_dim = "TIME" if phase == "CHARGING" else "PARKING_TIME"
+            dims = ("FLAT", "ENERGY", time_dim)
             for dim in dims:
                 c = _choose(tariff, dim, local, amps)
                 if c is None or (dim == "FLAT" and flat_done):
@@ -111,7 +123,7 @@ def python_price(tariff: dict[str, Any], rows: list[Row], tz_name: str) -> tuple
     excl = incl = Decimal(0)
     for dim, c, qty in lines:
         price = Decimal(str(c["price"]))
-        unit = {"FLAT": Decimal(1), "ENERGY": Decimal(1_000_000), "TIME": Decimal(3_600_000), "PARKING_TIME": Decimal(3_600_000)}[dim]
+        unit = UNITS[dim]
         line = price if dim == "FLAT" else price * qty / unit
         excl += line
         incl += line * (1 + Decimal(str(c["vat"])) / 100) if "vat" in c else line
