@@ -129,6 +129,7 @@ class SecurityEventReceived:
     kind: str
     tech_info: str | None
     at: datetime
+    critical: bool = False  # the spec's critical events (evgw.ocpp._security_events)
 
 
 @attrs.frozen

@@ -65,6 +65,12 @@ DROPPED_FRAMES = Counter(
     ["reason"],
     registry=REGISTRY,
 )
+SECURITY_EVENTS = Counter(
+    "evgw_charger_security_events_total",
+    "SecurityEventNotifications from chargers (type: the standard ones, else 'other')",
+    ["type", "critical"],
+    registry=REGISTRY,
+)
 EVENT_SUBSCRIBER_FAILURES = Counter(
     "evgw_event_subscriber_failures_total",
     "Domain-event subscribers that raised (the event still reached the others)",

@@ -8,6 +8,9 @@ the first non-None answer wins.
 Hooks:
 - ``async def authorize(request: AuthRequest) -> AuthDecision | None``
 - ``async def boot(request: BootRequest) -> BootPolicy | None``
+- ``async def transaction_cost(request: CostRequest) -> Decimal | None`` — the final cost of a
+  2.x transaction, sent as TransactionEventResponse.totalCost on its Ended event (billing's
+  hook; a component may add itself to ``ctx.plugins.plugins``)
 """
 
 from __future__ import annotations
@@ -55,6 +58,13 @@ class BootRequest:
     serial_number: str | None
     firmware_version: str | None
     default: BootPolicy
+
+
+@attrs.frozen
+class CostRequest:
+    charger_id: str
+    transaction_id: str  # evgw's id
+    ocpp_transaction_id: str  # the charger's transactionId
 
 
 class PluginLoadError(RuntimeError):

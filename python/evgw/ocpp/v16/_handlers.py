@@ -13,12 +13,12 @@ from evgw.events import (
     DiagnosticsStatusChanged,
     FirmwareStatusChanged,
     MeterValuesReceived,
-    SecurityEventReceived,
     TransactionStarted,
     TransactionStopped,
 )
 from evgw.ocpp._boot import BootInfo, decide_boot
 from evgw.ocpp._context import CallContext
+from evgw.ocpp._security_events import security_event
 from evgw.ocpp._services import Services
 from evgw.ocpp._signing import sign_certificate
 from evgw.ocpp._time import format_timestamp, parse_timestamp, utc_now
@@ -191,14 +191,6 @@ async def firmware_status(svc: Services, ctx: CallContext, p: Payload) -> Payloa
     svc.events.publish(
         FirmwareStatusChanged(ctx.charger_id, p["status"], p.get("requestId"), ctx.received_at)
     )
-    return {}
-
-
-async def security_event(svc: Services, ctx: CallContext, p: Payload) -> Payload:
-    detail = {"tech_info": p.get("techInfo"), "timestamp": p["timestamp"]}
-    await svc.store.add_security_event(ctx.charger_id, p["type"], detail, ctx.received_at)
-    at = parse_timestamp(p["timestamp"])
-    svc.events.publish(SecurityEventReceived(ctx.charger_id, p["type"], p.get("techInfo"), at))
     return {}
 
 

@@ -14,6 +14,7 @@ from evgw.domain import MeterBatch
 from evgw.events import ConnectorStatusChanged, MeterValuesReceived
 from evgw.ocpp._boot import BootInfo, decide_boot
 from evgw.ocpp._context import CallContext
+from evgw.ocpp._security_events import security_event
 from evgw.ocpp._services import Services
 from evgw.ocpp._signing import sign_certificate
 from evgw.ocpp._time import format_timestamp, parse_timestamp, utc_now
@@ -107,7 +108,7 @@ HANDLERS: Mapping[str, v16.Handler] = {
     "TransactionEvent": transaction_event,
     "MeterValues": meter_values,
     "NotifyEvent": _notify.notify_event,
-    "SecurityEventNotification": v16.security_event,
+    "SecurityEventNotification": security_event,
     "FirmwareStatusNotification": v16.firmware_status,
     "LogStatusNotification": v16.log_status,
     "DataTransfer": v16.data_transfer,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any
 
 from evgw.domain import TxEvent, TxEventOutcome
@@ -12,6 +13,7 @@ from evgw.ocpp._services import Services
 from evgw.ocpp._time import parse_timestamp
 from evgw.ocpp.v201._auth import id_token_info
 from evgw.ocpp.v201._meter import register_wh, samples_from_meter_values
+from evgw.plugins import CostRequest
 
 log = logging.getLogger("evgw.ocpp.v201")
 
@@ -84,6 +86,12 @@ async def transaction_event(svc: Services, ctx: CallContext, p: Payload) -> Payl
             "%s: TransactionEvent %s seqNo %d after a gap (flagged)",
             *(ctx.charger_id, event.ocpp_transaction_id, event.seq_no),
         )
-    if "idToken" not in p:
-        return {}
-    return {"idTokenInfo": await id_token_info(svc, ctx, p["idToken"])}
+    reply: Payload = {}
+    if "idToken" in p:
+        reply["idTokenInfo"] = await id_token_info(svc, ctx, p["idToken"])
+    if event.event_type == "Ended":  # a retried Ended is answered the same way
+        request = CostRequest(ctx.charger_id, outcome.transaction_id, event.ocpp_transaction_id)
+        cost = await svc.plugins.decide("transaction_cost", request, Decimal)
+        if cost is not None:
+            reply["totalCost"] = float(cost)
+    return reply
