@@ -78,5 +78,29 @@ CREATE TABLE billing_entries (
 CREATE INDEX billing_entries_account ON billing_entries (account, currency)
 """
 
+# Payments: one per session, and the outbox of provider calls (unique idempotency key).
+_V3 = """
+CREATE TABLE billing_payments (
+    session_id TEXT PRIMARY KEY,
+    currency TEXT NOT NULL,
+    exponent INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    reference TEXT,
+    held_minor {bigint} NOT NULL,
+    captured_minor {bigint} NOT NULL,
+    refunded_minor {bigint} NOT NULL
+);
+CREATE TABLE billing_outbox (
+    key TEXT PRIMARY KEY,
+    op TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    args TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    created_at {ts} NOT NULL
+);
+CREATE INDEX billing_outbox_pending ON billing_outbox (state, created_at)
+"""
+
 #: (version, SQL with the {ts} {id_pk} {bigint} tokens, or {backend: SQL}); see store/_migrations.
-MIGRATIONS: list[tuple[int, str | dict[str, str]]] = [(1, _V1), (2, _V2)]
+MIGRATIONS: list[tuple[int, str | dict[str, str]]] = [(1, _V1), (2, _V2), (3, _V3)]
