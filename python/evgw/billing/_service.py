@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
+from decimal import Decimal
 
 import trio
 
 from evgw import events as ev
 from evgw.api import ApiExtension
 from evgw.components import Component, ComponentContext
+from evgw.plugins import CostRequest
 from evgw.store import Db
 
 from . import _issue as issue
@@ -49,6 +51,7 @@ class BillingService(Component):
         if self.cfg.enabled:
             ctx.events.subscribe(ev.TransactionStarted, self._on_started)
             ctx.events.subscribe(ev.TransactionStopped, self._on_stopped)
+            ctx.plugins.plugins.append(self)  # after the configured plugins: they may override
 
     def _offer(self, job: Job) -> None:
         with contextlib.suppress(trio.WouldBlock):  # when full, the sweep picks it up
@@ -73,6 +76,17 @@ class BillingService(Component):
         if outcome == "issued":
             self.issued += 1
         return outcome
+
+    async def transaction_cost(self, request: CostRequest) -> Decimal | None:
+        """Plugin hook: the final cost (incl VAT) for 2.x TransactionEventResponse.totalCost.
+        Issues the CDR now (idempotent), so totalCost is the CDR's total; None when held."""
+        if await self.bill(request.transaction_id) not in {"issued", "exists"}:
+            return None
+        cdrs = await self.ctx.store.read(lambda db: issue.cdrs_of(db, request.transaction_id))
+        live = [c for c in cdrs if c["kind"] == "cdr"]
+        if not live:
+            return None
+        return Decimal(str(live[-1]["cdr"]["total_cost"]["incl_vat"]))
 
     async def sweep(self) -> None:
         for tx_id in await self.ctx.store.read(issue.unsnapshotted):

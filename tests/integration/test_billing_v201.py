@@ -1,0 +1,54 @@
+"""2.0.1 TransactionEventResponse.totalCost on Ended comes from billing (the
+``transaction_cost`` hook) and equals the CDR's total incl VAT; a retried Ended gets the same
+answer and no second CDR."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import trio
+from evgw.billing import _issue as issue
+from evgw.billing import _tariffs as tariffs
+from evgw.store import Db
+from evgw.testing import connect_charger
+
+from tests.conformance.v201_frames import V201, full_transaction
+from tests.integration.gateway_fixtures import PASSWORD, register, server_config, start_server
+
+TARIFF = {
+    "currency": "EUR",
+    "elements": [
+        {
+            "price_components": [
+                {"type": "FLAT", "price": 1.00, "vat": 20.0, "step_size": 1},
+                {"type": "ENERGY", "price": 0.25, "vat": 20.0, "step_size": 1},
+            ]
+        }
+    ],
+}
+
+
+def default_tariff(db: Db) -> None:
+    tariffs.save(db, "T1", TARIFF, "EUR")
+    tariffs.assign(db, "default", "*", "T1")
+
+
+async def test_total_cost_on_ended_is_the_cdr_total(nursery: trio.Nursery, tmp_path: Path) -> None:
+    run = await start_server(nursery, server_config(tmp_path))
+    await register(run, "CP1")
+    store = run.server.store
+    assert store is not None
+    await store.write(default_tariff)
+    started, updated, ended = full_transaction()
+    url = run.charger_url("CP1")
+    async with connect_charger(url, version=V201, user="CP1", password=PASSWORD) as cp:
+        assert "totalCost" not in await cp.result("TransactionEvent", started)
+        assert "totalCost" not in await cp.result("TransactionEvent", updated)
+        # 1000 -> 4000 Wh: FLAT 1.00 + 3 kWh x 0.25 = 1.75 excl, x 1.20 = 2.10 incl.
+        assert await cp.result("TransactionEvent", ended) == {"totalCost": 2.10}
+        assert await cp.result("TransactionEvent", ended) == {"totalCost": 2.10}  # retried
+    items = await store.read(lambda db: issue.list_cdrs(db, 10, 0))
+    assert len(items) == 1
+    assert items[0]["cdr"]["total_cost"] == {"excl_vat": 1.75, "incl_vat": 2.10}
+    assert items[0]["cdr"]["total_energy"] == 3.0
+    run.server.stop()
