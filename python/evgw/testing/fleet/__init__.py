@@ -1,7 +1,7 @@
 """Charger fleet simulator: thousands of OCPP chargers over real WebSockets in one process.
 
-The model (`ChargerModel`) is sans-IO; a protocol module (`Ocpp16`) maps it to OCPP frames;
-`SimCharger` and `Fleet` do the I/O on trio. See docs/loadtests.md.
+The model (`ChargerModel`) is sans-IO; a protocol module (`Ocpp16`, `Ocpp201`) maps it to OCPP
+frames; `SimCharger` and `Fleet` do the I/O on trio (ws:// or wss://). See docs/loadtests.md.
 """
 
 from evgw.testing.fleet._clock import SimClock as SimClock
@@ -25,10 +25,11 @@ from evgw.testing.fleet._sim import SimCharger as SimCharger
 from evgw.testing.fleet._stats import Recorder as Recorder
 from evgw.testing.fleet._stats import Summary as Summary
 from evgw.testing.fleet._stats import percentile as percentile
+from evgw.testing.fleet._tls import client_context as client_context
 from evgw.testing.fleet._v16 import Ocpp16 as Ocpp16
+from evgw.testing.fleet._v201 import Ocpp201 as Ocpp201
+from evgw.testing.fleet._versions import PROTOCOLS as PROTOCOLS
 from evgw.testing.fleet._workload import SessionGenerator as SessionGenerator
-
-PROTOCOLS = {"ocpp1.6": Ocpp16}
 
 __all__ = [
     "EV",
@@ -43,6 +44,7 @@ __all__ = [
     "FleetStatistics",
     "ModelSettings",
     "Ocpp16",
+    "Ocpp201",
     "Pacer",
     "Profile",
     "ProfileStore",
@@ -52,6 +54,7 @@ __all__ = [
     "SimClock",
     "Summary",
     "check_capacity",
+    "client_context",
     "fleet_specs",
     "percentile",
     "raise_fd_limit",

@@ -1,4 +1,5 @@
-"""Long-running charger actions: the firmware status walk and the diagnostics upload.
+"""Long-running charger actions: the firmware status walk and the diagnostics / log upload,
+for both versions (each passes how its status notifications look).
 
 Uploads go only to loopback: an http(s) URL on 127.0.0.1/localhost gets a POST of the file;
 any other location is written under the run's output directory instead (never sent anywhere).
@@ -7,10 +8,12 @@ any other location is written under the run's output directory instead (never se
 from __future__ import annotations
 
 import urllib.request
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import attrs
 import trio
 
 from evgw.testing.fleet._protocol import Control, Outgoing
@@ -19,22 +22,46 @@ STEP_S = 1.0  # real seconds between firmware/diagnostics status steps
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-def _status(action: str, status: str) -> Outgoing:
-    return Outgoing(action, lambda: {"status": status})
+Notify = Callable[[str], Outgoing]  # a status -> the notification that reports it
 
 
-async def walk_firmware(ctl: Control, location: str, retrieve_date: str) -> None:
-    """Downloading -> Downloaded -> Installing -> reboot -> Installed (after the new boot)."""
+def status_note(action: str, **extra: object) -> Notify:
+    """`action` with {"status": …} plus fixed fields (2.0.1: the requestId)."""
+    return lambda status: Outgoing(action, lambda: {"status": status, **extra})
+
+
+@attrs.frozen
+class Walk:
+    """The statuses a version reports: before the reboot, and once booted again."""
+
+    before_reboot: tuple[str, ...] = ("Downloading", "Downloaded", "Installing")
+    after_boot: str = "Installed"
+    reboot: Callable[[], None] | None = None  # how the charger reboots (default: a hard reset)
+
+
+@attrs.frozen
+class Upload:
+    uploading: str = "Uploading"
+    uploaded: str = "Uploaded"
+    failed: str = "UploadFailed"
+
+
+async def walk_firmware(
+    ctl: Control, location: str, retrieve_date: str, notify: Notify, walk: Walk = Walk()
+) -> None:
+    """Wait for the retrieve date, report each step, reboot, report `after_boot` once booted."""
     when = datetime.fromisoformat(retrieve_date.replace("Z", "+00:00"))
     wait = (when - ctl.clock.datetime_at(ctl.now())).total_seconds()
     await trio.sleep(min(max(0.0, ctl.clock.wall(wait)), 60.0))
-    action = "FirmwareStatusNotification"
-    for status in ("Downloading", "Downloaded", "Installing"):
-        ctl.enqueue(_status(action, status))
+    for status in walk.before_reboot:
+        ctl.enqueue(notify(status))
         await trio.sleep(STEP_S)
     ctl.firmware_version = _next_version(ctl.firmware_version, location)
-    ctl.after_boot(_status(action, "Installed"))
-    ctl.request_reboot(True)
+    ctl.after_boot(notify(walk.after_boot))
+    if walk.reboot is not None:
+        walk.reboot()
+    else:
+        ctl.request_reboot(True)
 
 
 def _next_version(current: str, location: str) -> str:
@@ -42,17 +69,18 @@ def _next_version(current: str, location: str) -> str:
     return name or f"{current}+1"
 
 
-async def upload_diagnostics(ctl: Control, location: str, name: str) -> None:
-    action = "DiagnosticsStatusNotification"
-    ctl.enqueue(_status(action, "Uploading"))
+async def upload_diagnostics(
+    ctl: Control, location: str, name: str, notify: Notify, names: Upload = Upload()
+) -> None:
+    ctl.enqueue(notify(names.uploading))
     body = _diagnostics_text(ctl).encode()
     try:
         with trio.fail_after(10):
             await _upload(ctl.output_dir, location, name, body)
     except (OSError, trio.TooSlowError):
-        ctl.enqueue(_status(action, "UploadFailed"))
+        ctl.enqueue(notify(names.failed))
         return
-    ctl.enqueue(_status(action, "Uploaded"))
+    ctl.enqueue(notify(names.uploaded))
 
 
 async def _upload(out_dir: Path, location: str, name: str, body: bytes) -> None:

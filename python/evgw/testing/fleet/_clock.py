@@ -36,3 +36,13 @@ def iso(value: datetime) -> str:
     """OCPP timestamp, UTC with milliseconds."""
     value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def sim_seconds(clock: SimClock, text: str | None) -> float | None:
+    """An OCPP timestamp as simulated seconds of `clock` (None stays None)."""
+    if text is None:
+        return None
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=clock.epoch.tzinfo)
+    return (value - clock.epoch).total_seconds()

@@ -40,7 +40,8 @@ class FleetEnv:
     tick_s: float = 5.0
     heartbeat_s: float | None = None  # None: the interval the CSMS gives at boot
     reboot_s: float = 3.0
-    ssl_context: ssl.SSLContext | None = None
+    ssl_context: ssl.SSLContext | None = None  # wss://: trusts the CSMS (see `client_context`)
+    ca_file: str | None = None  # wss:// with per-charger client certificates (profile 3)
     pacer: Pacer | None = None
 
 
@@ -49,5 +50,7 @@ class ChargerSpec:
     charger_id: str
     index: int
     site: str | None = "jpl"  # ACN site whose sessions arrive; None: no EVs on their own
-    password: str | None = None
+    password: str | None = None  # HTTP Basic (profiles 1 and 2)
     firmware: str = "1.0.0"
+    ocpp_version: str | None = None  # None: the fleet's protocol; else a key of PROTOCOLS
+    client_cert: tuple[str, str] | None = None  # (certificate, key) PEM files: profile 3

@@ -7,7 +7,8 @@ import attrs
 
 @attrs.define
 class Tx:
-    """A transaction as the charger knows it; `csms_id` arrives with the CSMS's answer (1.6)."""
+    """A transaction as the charger knows it: 1.6 learns `csms_id` from the CSMS's answer,
+    a 2.0.1 station names it itself (`ocpp_id`); `ref` is whichever the CSMS uses."""
 
     local_id: int
     connector_id: int
@@ -15,7 +16,12 @@ class Tx:
     meter_start_wh: int
     start_s: float
     csms_id: int | None = None
+    ocpp_id: str | None = None  # 2.0.1 transactionId (chosen by the station)
     seq_no: int = 0  # 2.0.1 TransactionEvent sequence number
+
+    @property
+    def ref(self) -> int | str | None:
+        return self.ocpp_id if self.ocpp_id is not None else self.csms_id
 
     def next_seq(self) -> int:
         self.seq_no += 1

@@ -57,14 +57,3 @@ def next_fault(settings: FaultSettings, rng: random.Random) -> tuple[float, str]
     }
     draws = [(rng.expovariate(1.0 / mean), kind) for kind, mean in means.items() if mean > 0]
     return min(draws) if draws else None
-
-
-MALFORMED = (
-    ("MeterValues", {"connectorId": "one", "meterValue": []}),
-    ("StatusNotification", {"connectorId": 1, "status": "Sleeping", "errorCode": "NoError"}),
-    (
-        "StartTransaction",
-        {"connectorId": 1, "idTag": "X" * 40, "meterStart": 0, "timestamp": "2026-01-01T00:00:00Z"},
-    ),
-    ("Heartbeat", {"unexpected": True}),
-)

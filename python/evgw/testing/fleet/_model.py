@@ -93,9 +93,10 @@ class ChargerModel:
         self._report(conn, now)
         return tx
 
-    def active_tx(self, csms_id: int) -> Tx | None:
+    def active_tx(self, ref: int | str) -> Tx | None:
+        """The running transaction the CSMS calls `ref`."""
         for conn in self.connectors.values():
-            if conn.tx is not None and conn.tx.csms_id == csms_id:
+            if conn.tx is not None and conn.tx.ref == ref:
                 return conn.tx
         return None
 
@@ -119,7 +120,7 @@ class ChargerModel:
         tx = conn.tx
         if tx is None:
             return None
-        return self.profiles.tx_limit_a(conn.id, now, tx.csms_id, tx.start_s)
+        return self.profiles.tx_limit_a(conn.id, now, tx.ref, tx.start_s)
 
     def refresh_limits(self, now: float) -> None:
         """Profiles changed: re-evaluate (the connectors apply the result after their lag)."""

@@ -7,6 +7,9 @@ The highest stack level with a period active now wins within a purpose.
 
 from __future__ import annotations
 
+import itertools
+from typing import Any
+
 import attrs
 
 from evgw.testing.fleet._ev import VOLTAGE
@@ -36,9 +39,10 @@ class Profile:
     start_s: float | None = None  # schedule start, simulated seconds
     duration_s: float | None = None
     recurrency: str | None = None
-    transaction_id: int | None = None
+    transaction_id: int | str | None = None
     valid_from_s: float | None = None
     valid_to_s: float | None = None
+    raw: dict[str, Any] | None = attrs.field(default=None, eq=False)  # as the CSMS sent it
 
     def limit_a(self, now: float, tx_start: float | None) -> float | None:
         """Per-phase current limit at `now`, or None when no period of this profile applies."""
@@ -58,6 +62,19 @@ class Profile:
         if self.kind == "Relative":
             return tx_start if tx_start is not None else now
         return self.start_s if self.start_s is not None else (self.valid_from_s or 0.0)
+
+
+def periods_from(raw: list[dict[str, Any]]) -> tuple[Period, ...]:
+    """chargingSchedulePeriod (same fields in 1.6 and 2.0.1); ValueError where a charger
+    rejects it: empty, not starting at 0, not in increasing order, a negative limit."""
+    periods = tuple(
+        Period(float(x["startPeriod"]), float(x["limit"]), x.get("numberPhases")) for x in raw
+    )
+    if not periods or periods[0].start_s != 0 or any(x.limit < 0 for x in periods):
+        raise ValueError("schedule must start at 0 with non-negative limits")
+    if any(b.start_s <= a.start_s for a, b in itertools.pairwise(periods)):
+        raise ValueError("schedule periods out of order")
+    return periods
 
 
 def _to_amps(period: Period, unit: str) -> float:
@@ -113,7 +130,7 @@ class ProfileStore:
         return list(self._by_connector.get(connector_id, []))
 
     def tx_limit_a(
-        self, connector_id: int, now: float, tx_id: int | None, tx_start: float | None
+        self, connector_id: int, now: float, tx_id: int | str | None, tx_start: float | None
     ) -> float | None:
         """The transaction's limit: its TxProfile, else the connector's or the default TxDefault."""
         tx = [

@@ -107,16 +107,16 @@ async def run_session(charger: SimCharger) -> None:
     url = f"{env.url}/{charger.spec.charger_id}"
     async with open_websocket_url(
         url,
-        env.ssl_context,
-        subprotocols=[env.protocol.subprotocol],
+        charger.ssl_context,
+        subprotocols=[charger.protocol.subprotocol],
         extra_headers=_headers(charger),
         connect_timeout=env.connect_timeout_s,
         disconnect_timeout=2,
     ) as ws:
         env.recorder.mark("connected")
-        link = Link(
-            ws, env.recorder, lambda a, p: env.protocol.handle(charger, a, p), env.call_timeout_s
-        )
+        proto = charger.protocol
+        link = Link(ws, env.recorder, lambda a, p: proto.handle(charger, a, p), env.call_timeout_s)
+        charger.protocol.connected(charger)
         try:
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(_read, link)
@@ -136,16 +136,9 @@ async def _read(link: Link) -> None:
 
 
 async def _boot(charger: SimCharger, link: Link) -> None:
-    proto, rec = charger.env.protocol, charger.env.recorder
-    while True:
-        reply = await link.call("BootNotification", proto.boot(charger).build())
-        if reply.get("status") == "Accepted":
-            break
-        rec.note(f"boot_{reply.get('status', '?').lower()}")
-        await trio.sleep(max(1.0, float(reply.get("interval") or 10)))
-    rec.mark("booted")
-    if charger.env.heartbeat_s is None and reply.get("interval"):
-        charger.set_heartbeat_interval(float(reply["interval"]))
+    proto, rec = charger.protocol, charger.env.recorder
+    if proto.boot_every_connection or not charger.booted:
+        await _boot_notification(charger, link)
     _keep_transactional(charger)
     now = charger.now()
     for event in [StatusChanged(0, "Available", "NoError", now), *charger.model.statuses(now)]:
@@ -155,6 +148,21 @@ async def _boot(charger: SimCharger, link: Link) -> None:
     rec.mark("ready")
     charger.outbox.extendleft(reversed(charger.boot_extras))
     charger.boot_extras.clear()
+
+
+async def _boot_notification(charger: SimCharger, link: Link) -> None:
+    """BootNotification until Accepted; the heartbeat interval from the answer."""
+    proto, rec = charger.protocol, charger.env.recorder
+    while True:
+        reply = await link.call("BootNotification", proto.boot(charger).build())
+        if reply.get("status") == "Accepted":
+            break
+        rec.note(f"boot_{reply.get('status', '?').lower()}")
+        await trio.sleep(max(1.0, float(reply.get("interval") or 10)))
+    rec.mark("booted")
+    charger.booted = True
+    if charger.env.heartbeat_s is None and reply.get("interval"):
+        charger.set_heartbeat_interval(float(reply["interval"]))
 
 
 def _keep_transactional(charger: SimCharger) -> None:
@@ -199,7 +207,7 @@ async def _send_one(charger: SimCharger, link: Link, message: Outgoing) -> None:
 
 
 async def _heartbeats(charger: SimCharger, link: Link) -> None:
-    proto = charger.env.protocol
+    proto = charger.protocol
     while True:
         await trio.sleep(charger.heartbeat_s * charger.rng.uniform(0.9, 1.1))
         charger.enqueue(proto.heartbeat(charger))
@@ -207,7 +215,7 @@ async def _heartbeats(charger: SimCharger, link: Link) -> None:
 
 async def _flood(charger: SimCharger, link: Link) -> None:
     """Throughput runs: MeterValues of a running transaction at the pacer's rate."""
-    pacer, proto = charger.env.pacer, charger.env.protocol
+    pacer, proto = charger.env.pacer, charger.protocol
     assert pacer is not None
     tx_id = await _flood_transaction(charger)
     next_t, phase = trio.current_time(), charger.rng.random()  # chargers must not send in step
@@ -227,11 +235,11 @@ async def _flood(charger: SimCharger, link: Link) -> None:
             continue
 
 
-async def _flood_transaction(charger: SimCharger) -> int | None:
+async def _flood_transaction(charger: SimCharger) -> int | str | None:
     conn = charger.model.connectors[1]
     if conn.tx is None:
         charger.remote_start(1, charger.model.id_tags[0])
     with trio.move_on_after(charger.env.call_timeout_s):
-        while conn.tx is not None and conn.tx.csms_id is None:  # noqa: ASYNC110  (set by a reply)
+        while conn.tx is not None and conn.tx.ref is None:  # noqa: ASYNC110  (set by a reply)
             await trio.sleep(0.05)
-    return conn.tx.csms_id if conn.tx is not None else None
+    return conn.tx.ref if conn.tx is not None else None

@@ -5,6 +5,7 @@ messages after an outage."""
 from __future__ import annotations
 
 import random
+import ssl
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -15,11 +16,13 @@ import trio
 from evgw.testing.fleet._clock import SimClock
 from evgw.testing.fleet._env import ChargerSpec, FleetEnv
 from evgw.testing.fleet._ev import random_ev
-from evgw.testing.fleet._faults import MALFORMED, next_fault
+from evgw.testing.fleet._faults import next_fault
 from evgw.testing.fleet._link import Link
 from evgw.testing.fleet._model import ChargerModel
 from evgw.testing.fleet._protocol import CallRefused, Identity, Outgoing, Payload
 from evgw.testing.fleet._session import session_loop
+from evgw.testing.fleet._tls import client_context
+from evgw.testing.fleet._versions import protocol_for
 from evgw.testing.fleet._visits import VisitPlan
 from evgw.testing.fleet._workload import SessionGenerator
 
@@ -31,6 +34,8 @@ class SimCharger:
         self.spec, self.env = spec, env
         self.rng = random.Random(f"{env.seed}:{spec.charger_id}")
         self.model = ChargerModel(env.model, env.id_tags, self.rng)
+        self.protocol = protocol_for(spec.ocpp_version, env.protocol)
+        self.ssl_context = self._ssl_context()
         self.clock: SimClock = env.clock
         self.identity = Identity(serial=spec.charger_id)
         self.firmware_version = spec.firmware
@@ -42,10 +47,18 @@ class SimCharger:
         self.heartbeat_s = env.heartbeat_s or 300.0
         self.offline_until = 0.0
         self.ever_online = False  # EVs start arriving once the charger first came online
+        self.booted = False  # since the last (re)boot: a 2.0.1 station boots once per reboot
         self._wake = trio.Event()
         self._nursery: trio.Nursery | None = None
         self._session_scope = trio.CancelScope()
         self._plan = self._visit_plan(spec.site)
+
+    def _ssl_context(self) -> ssl.SSLContext | None:
+        if self.spec.client_cert is None:
+            return self.env.ssl_context
+        if self.env.ca_file is None:
+            raise ValueError("a charger with a client certificate needs FleetEnv.ca_file")
+        return client_context(self.env.ca_file, self.spec.client_cert)
 
     def _visit_plan(self, site: str | None) -> VisitPlan | None:
         if site is None:
@@ -56,6 +69,9 @@ class SimCharger:
     # Control ----------------------------------------------------------------------------------
     def now(self) -> float:
         return self.clock.now()
+
+    def online(self) -> bool:
+        return self.link is not None
 
     def enqueue(self, message: Outgoing) -> None:
         self.outbox.append(message)
@@ -68,6 +84,7 @@ class SimCharger:
     def request_reboot(self, hard: bool) -> None:
         self.model.reset(hard, self.now())
         self.pump()
+        self.booted = False
         self.enqueue(REBOOT)
 
     def after_boot(self, message: Outgoing) -> None:
@@ -92,11 +109,11 @@ class SimCharger:
     def pump(self) -> None:
         """Move what the model produced into the outbox (some meter values late, on purpose)."""
         for event in self.model.drain():
-            message = self.env.protocol.from_event(self, event)
+            message = self.protocol.from_event(self, event)
             if message is None:
                 continue
             late = self.env.faults.late_share
-            if message.action == "MeterValues" and late and self.rng.random() < late:
+            if message.periodic and late and self.rng.random() < late:
                 self.spawn(lambda m=message: self._late(m))  # type: ignore[misc]
             else:
                 self.enqueue(message)
@@ -127,14 +144,14 @@ class SimCharger:
 
     def _authorize_and_start(self, cid: int, tag: str) -> None:
         def on_reply(reply: Payload) -> None:
-            if reply.get("idTagInfo", {}).get("status") == "Accepted":
+            if self.protocol.authorized(reply):
                 self.model.start_tx(cid, tag, self.now())
                 self.pump()
 
         if self.link is None:  # offline: the local authorization cache lets it start
             self.model.start_tx(cid, tag, self.now())
             return
-        self.enqueue(self.env.protocol.authorize(self, tag))
+        self.enqueue(self.protocol.authorize(self, tag))
         self.outbox[-1].on_reply = on_reply
 
     # faults -----------------------------------------------------------------------------------
@@ -153,7 +170,7 @@ class SimCharger:
                 self.offline_until = trio.current_time() + self.env.faults.offline_duration_s
             await self._drop_connection()
         elif kind == "malformed" and self.link is not None:
-            action, payload = self.rng.choice(MALFORMED)
+            action, payload = self.rng.choice(self.protocol.malformed)
             self.spawn(lambda: self._malformed(action, payload))
 
     async def _connector_fault(self) -> None:

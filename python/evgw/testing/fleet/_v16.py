@@ -2,60 +2,49 @@
 
 from __future__ import annotations
 
-from evgw.testing.fleet._clock import iso
 from evgw.testing.fleet._events import Event, MeterSample, StatusChanged, TxStarted, TxStopped
-from evgw.testing.fleet._protocol import Control, Outgoing, Payload
+from evgw.testing.fleet._measures import Measure, flood_sample, measures, stamp
+from evgw.testing.fleet._protocol import Control, Malformed, Outgoing, Payload
 from evgw.testing.fleet._v16_commands import handle_call
 
-PHASES = ("L1", "L2", "L3")
+MALFORMED: Malformed = (
+    ("MeterValues", {"connectorId": "one", "meterValue": []}),
+    ("StatusNotification", {"connectorId": 1, "status": "Sleeping", "errorCode": "NoError"}),
+    (
+        "StartTransaction",
+        {"connectorId": 1, "idTag": "X" * 40, "meterStart": 0, "timestamp": "2026-01-01T00:00:00Z"},
+    ),
+    ("Heartbeat", {"unexpected": True}),
+)
 
 
-def stamp(ctl: Control, at_s: float) -> str:
-    """A timestamp as the charger's (possibly skewed) clock shows it."""
-    return iso(ctl.clock.datetime_at(at_s, ctl.skew_s))
+def sampled_value(m: Measure) -> Payload:
+    """1.6 SampledValue: the value as text."""
+    value = str(int(m.value)) if m.digits == 0 else f"{m.value:.{m.digits}f}"
+    out: Payload = {"value": value, "measurand": m.measurand, "unit": m.unit}
+    for key in ("phase", "location", "context"):
+        if getattr(m, key) is not None:
+            out[key] = getattr(m, key)
+    return out
 
 
 def sampled_values(sample: MeterSample) -> list[Payload]:
-    values: list[Payload] = [
-        {
-            "value": str(int(sample.register_wh)),
-            "measurand": "Energy.Active.Import.Register",
-            "unit": "Wh",
-            "context": "Sample.Periodic",
-            "location": "Outlet",
-        },
-        {"value": f"{sample.power_w:.1f}", "measurand": "Power.Active.Import", "unit": "W"},
-    ]
-    for phase, amps in zip(PHASES, sample.current_a, strict=False):
-        values.append(
-            {"value": f"{amps:.2f}", "measurand": "Current.Import", "unit": "A", "phase": phase}
-        )
-    for phase in PHASES[: len(sample.current_a)]:
-        values.append(
-            {
-                "value": f"{sample.voltage_v:.1f}",
-                "measurand": "Voltage",
-                "unit": "V",
-                "phase": f"{phase}-N",
-            }
-        )
-    if sample.soc_pct is not None:
-        values.append(
-            {
-                "value": f"{sample.soc_pct:.1f}",
-                "measurand": "SoC",
-                "unit": "Percent",
-                "location": "EV",
-            }
-        )
-    values.append(
-        {"value": "31.5", "measurand": "Temperature", "unit": "Celsius", "location": "Body"}
-    )
-    return values
+    return [sampled_value(m) for m in measures(sample)]
 
 
 class Ocpp16:
     subprotocol = "ocpp1.6"
+    boot_every_connection = True
+    malformed = MALFORMED
+
+    def for_charger(self) -> Ocpp16:
+        return self  # stateless
+
+    def connected(self, ctl: Control) -> None:
+        return None
+
+    def authorized(self, reply: Payload) -> bool:
+        return bool(reply.get("idTagInfo", {}).get("status") == "Accepted")
 
     def boot(self, ctl: Control) -> Outgoing:
         ident = ctl.identity
@@ -84,20 +73,10 @@ class Ocpp16:
             return self._stop(ctl, event)
         return self._meter(ctl, event)
 
-    def meter_frame(self, ctl: Control, connector_id: int, tx_id: int | None) -> Outgoing:
+    def meter_frame(self, ctl: Control, connector_id: int, tx_id: int | str | None) -> Outgoing:
         """A MeterValues-heavy message for throughput runs (10 sampled values, ~1.4 KB)."""
         conn = ctl.model.connectors[connector_id]
-        sample = ctl.model.sample(conn, ctl.now())
-        sample = MeterSample(
-            sample.connector_id,
-            None,
-            sample.at_s,
-            sample.register_wh,
-            7360.0,
-            (10.67, 10.67, 10.67),
-            230.0,
-            55.0,
-        )
+        sample = flood_sample(ctl.model.sample(conn, ctl.now()))
         payload: Payload = {
             "connectorId": connector_id,
             "meterValue": [
@@ -161,7 +140,7 @@ class Ocpp16:
                 payload["transactionId"] = tx.csms_id
             return payload
 
-        return Outgoing("MeterValues", build, transactional=tx is not None)
+        return Outgoing("MeterValues", build, transactional=tx is not None, periodic=True)
 
     def handle(self, ctl: Control, action: str, payload: Payload) -> Payload:
         return handle_call(self, ctl, action, payload)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from evgw.testing.fleet._actions import upload_diagnostics, walk_firmware
+from evgw.testing.fleet._actions import status_note, upload_diagnostics, walk_firmware
+from evgw.testing.fleet._commands import Command, current_limit_a, dispatch, fixed, free_connector
 from evgw.testing.fleet._profiles import TX
-from evgw.testing.fleet._protocol import CallRefused, Control, Outgoing, Payload
+from evgw.testing.fleet._protocol import Control, Outgoing, Payload
 from evgw.testing.fleet._v16_profiles import profile_from_16
 
 if TYPE_CHECKING:
     from evgw.testing.fleet._v16 import Ocpp16
 
-Command = Callable[["Ocpp16", Control, Payload], Payload]
 CONFIG_KEYS = {
     "HeartbeatInterval",
     "MeterValueSampleInterval",
@@ -66,20 +65,20 @@ def trigger_message(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
 
 
 def update_firmware(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
-    ctl.spawn(lambda: walk_firmware(ctl, p["location"], p["retrieveDate"]))
+    note = status_note("FirmwareStatusNotification")
+    ctl.spawn(lambda: walk_firmware(ctl, p["location"], p["retrieveDate"], note))
     return {}
 
 
 def get_diagnostics(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
     name = f"diagnostics-{ctl.identity.serial}-{int(ctl.now())}.log"
-    ctl.spawn(lambda: upload_diagnostics(ctl, p["location"], name))
+    note = status_note("DiagnosticsStatusNotification")
+    ctl.spawn(lambda: upload_diagnostics(ctl, p["location"], name, note))
     return {"fileName": name}
 
 
 def remote_start(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
-    cid = p.get("connectorId") or next(
-        (c.id for c in ctl.model.connectors.values() if c.tx is None and not c.faulted), 0
-    )
+    cid = p.get("connectorId") or free_connector(ctl.model)
     if not cid or not ctl.remote_start(cid, p["idTag"]):
         return {"status": "Rejected"}
     if "chargingProfile" in p:
@@ -129,7 +128,7 @@ def get_composite_schedule(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
     conn = ctl.model.connectors.get(p["connectorId"])
     if conn is None:
         return {"status": "Rejected"}
-    limit = conn.applied_a if conn.applied_a is not None else conn.max_current_a
+    limit = current_limit_a(conn)
     return {
         "status": "Accepted",
         "connectorId": conn.id,
@@ -155,10 +154,6 @@ def get_configuration(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
     return {"configurationKey": known, "unknownKey": [k for k in keys if k not in CONFIG_KEYS]}
 
 
-def _fixed(reply: Payload) -> Command:
-    return lambda proto, ctl, p: dict(reply)
-
-
 COMMANDS: dict[str, Command] = {
     "Reset": reset,
     "UnlockConnector": unlock_connector,
@@ -173,20 +168,14 @@ COMMANDS: dict[str, Command] = {
     "GetCompositeSchedule": get_composite_schedule,
     "ChangeConfiguration": change_configuration,
     "GetConfiguration": get_configuration,
-    "ClearCache": _fixed({"status": "Accepted"}),
-    "DataTransfer": _fixed({"status": "UnknownVendorId"}),
-    "GetLocalListVersion": _fixed({"listVersion": 0}),
-    "SendLocalList": _fixed({"status": "NotSupported"}),
-    "ReserveNow": _fixed({"status": "Rejected"}),
-    "CancelReservation": _fixed({"status": "Rejected"}),
+    "ClearCache": fixed({"status": "Accepted"}),
+    "DataTransfer": fixed({"status": "UnknownVendorId"}),
+    "GetLocalListVersion": fixed({"listVersion": 0}),
+    "SendLocalList": fixed({"status": "NotSupported"}),
+    "ReserveNow": fixed({"status": "Rejected"}),
+    "CancelReservation": fixed({"status": "Rejected"}),
 }
 
 
 def handle_call(proto: Ocpp16, ctl: Control, action: str, payload: Payload) -> Payload:
-    command = COMMANDS.get(action)
-    if command is None:
-        raise CallRefused("NotImplemented", f"{action} is not implemented by this charger")
-    try:
-        return command(proto, ctl, payload)
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise CallRefused("FormationViolation", f"{action}: bad payload ({exc})") from None
+    return dispatch(COMMANDS, proto, ctl, action, payload, format_code="FormationViolation")

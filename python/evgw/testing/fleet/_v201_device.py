@@ -1,0 +1,176 @@
+"""A small OCPP 2.0.1 device model: the variables a station reports (GetBaseReport) and
+answers (Get/SetVariables), with DeviceDataCtrlr.ItemsPerMessage / BytesPerMessage enforced."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+
+import attrs
+
+from evgw.testing.fleet._protocol import CallRefused, Control, Payload
+
+# (component, component instance, variable, variable instance)
+Key = tuple[str, str | None, str, str | None]
+READ_ONLY, READ_WRITE, WRITE_ONLY = "ReadOnly", "ReadWrite", "WriteOnly"
+DEFAULT_ITEMS = 4
+DEFAULT_BYTES = 8000
+
+
+@attrs.define
+class Variable:
+    value: str
+    mutability: str = READ_WRITE
+    data_type: str = "string"  # string | integer | boolean | MemberList
+
+
+def _defaults(items: int, size: int) -> dict[Key, Variable]:
+    per = {"GetReport", "GetVariables", "SetVariables"}
+    out: dict[Key, Variable] = {
+        ("ChargingStation", None, "Model", None): Variable("SimCharger", READ_ONLY),
+        ("ChargingStation", None, "VendorName", None): Variable("evgw-sim", READ_ONLY),
+        ("OCPPCommCtrlr", None, "HeartbeatInterval", None): Variable("300", data_type="integer"),
+        ("SampledDataCtrlr", None, "TxUpdatedInterval", None): Variable("60", data_type="integer"),
+        ("SampledDataCtrlr", None, "TxUpdatedMeasurands", None): Variable(
+            "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage,SoC",
+            data_type="MemberList",
+        ),
+        ("SecurityCtrlr", None, "SecurityProfile", None): Variable("1", READ_ONLY, "integer"),
+        ("SecurityCtrlr", None, "BasicAuthPassword", None): Variable("", WRITE_ONLY),
+        ("SecurityCtrlr", None, "OrganizationName", None): Variable("Example CPO"),
+        ("SmartChargingCtrlr", None, "Enabled", None): Variable("true", READ_ONLY, "boolean"),
+        ("SmartChargingCtrlr", None, "RateUnit", None): Variable("A,W", READ_ONLY, "MemberList"),
+        ("SmartChargingCtrlr", None, "ProfileStackLevel", None): Variable(
+            "10", READ_ONLY, "integer"
+        ),
+        ("AuthCtrlr", None, "Enabled", None): Variable("true", data_type="boolean"),
+        ("AuthCtrlr", None, "AuthorizeRemoteStart", None): Variable("false", data_type="boolean"),
+        ("TxCtrlr", None, "EVConnectionTimeOut", None): Variable("120", data_type="integer"),
+    }
+    for instance in sorted(per):
+        out["DeviceDataCtrlr", None, "ItemsPerMessage", instance] = Variable(
+            str(items), READ_ONLY, "integer"
+        )
+        out["DeviceDataCtrlr", None, "BytesPerMessage", instance] = Variable(
+            str(size), READ_ONLY, "integer"
+        )
+    return out
+
+
+def _key(item: Payload) -> Key:
+    c, v = item["component"], item["variable"]
+    return (c["name"], c.get("instance"), v["name"], v.get("instance"))
+
+
+def _valid(var: Variable, value: str) -> bool:
+    if var.data_type == "integer":
+        return value.isdigit() and int(value) > 0
+    if var.data_type == "boolean":
+        return value in ("true", "false")
+    return len(value) <= 1000
+
+
+class DeviceModel:
+    def __init__(self, items_per_message: int = DEFAULT_ITEMS) -> None:
+        self.variables = _defaults(items_per_message, DEFAULT_BYTES)
+        # variables that live elsewhere in the charger: read from it, written to it
+        self._live: dict[Key, tuple[Callable[[Control], str], Callable[[Control, str], None]]] = {
+            ("OCPPCommCtrlr", None, "HeartbeatInterval", None): (
+                lambda ctl: str(int(ctl.heartbeat_s)),
+                lambda ctl, v: ctl.set_heartbeat_interval(float(v)),
+            ),
+            ("SampledDataCtrlr", None, "TxUpdatedInterval", None): (
+                lambda ctl: str(int(ctl.model.settings.meter_interval_s)),
+                lambda ctl, v: _set_meter_interval(ctl, float(v)),
+            ),
+        }
+
+    def limit(self, variable: str, instance: str) -> int:
+        return int(self.variables["DeviceDataCtrlr", None, variable, instance].value)
+
+    def check_size(self, instance: str, items: list[Payload], payload: Payload) -> None:
+        """B06/B05: too many items or bytes for one message -> CALLERROR."""
+        if len(items) > self.limit("ItemsPerMessage", instance):
+            too_many = f"more than ItemsPerMessage{instance}"
+            raise CallRefused("OccurrenceConstraintViolation", too_many)
+        size = len(json.dumps(payload, separators=(",", ":")).encode())
+        if size > self.limit("BytesPerMessage", instance):
+            raise CallRefused("FormatViolation", f"longer than BytesPerMessage{instance}")
+
+    def value(self, ctl: Control, key: Key) -> str:
+        live = self._live.get(key)
+        return live[0](ctl) if live else self.variables[key].value
+
+    def get(self, ctl: Control, item: Payload) -> Payload:
+        """One GetVariableResult."""
+        out: Payload = {"component": item["component"], "variable": item["variable"]}
+        kind = item.get("attributeType", "Actual")
+        status = self._lookup(item, kind)
+        if status == "Accepted" and self.variables[_key(item)].mutability == WRITE_ONLY:
+            status = "Rejected"
+        out["attributeStatus"] = status
+        if status == "Accepted":
+            out["attributeType"] = kind
+            out["attributeValue"] = self.value(ctl, _key(item))
+        return out
+
+    def set(self, ctl: Control, item: Payload) -> Payload:
+        """One SetVariableResult; an accepted value takes effect at once."""
+        kind = item.get("attributeType", "Actual")
+        status = self._lookup(item, kind)
+        key = _key(item) if status == "Accepted" else None
+        if key is not None:
+            var, value = self.variables[key], item["attributeValue"]
+            if var.mutability == READ_ONLY or not _valid(var, value):
+                status = "Rejected"
+            else:
+                var.value = value
+                if key in self._live:
+                    self._live[key][1](ctl, value)
+        return {
+            "attributeType": kind,
+            "attributeStatus": status,
+            "component": item["component"],
+            "variable": item["variable"],
+        }
+
+    def _lookup(self, item: Payload, kind: str) -> str:
+        key = _key(item)
+        if key in self.variables:
+            return "Accepted" if kind == "Actual" else "NotSupportedAttributeType"
+        if not any(k[:2] == key[:2] for k in self.variables):
+            return "UnknownComponent"
+        return "UnknownVariable"
+
+    def report(self, ctl: Control, base: str) -> list[Payload]:
+        """ReportData of FullInventory, ConfigurationInventory (writable) or SummaryInventory."""
+        return [self._report_data(ctl, key, var) for key, var in self._select(base)]
+
+    def _select(self, base: str) -> Iterator[tuple[Key, Variable]]:
+        for key, var in self.variables.items():
+            if base == "ConfigurationInventory" and var.mutability == READ_ONLY:
+                continue
+            if base == "SummaryInventory" and key[0] != "ChargingStation":
+                continue
+            yield key, var
+
+    def _report_data(self, ctl: Control, key: Key, var: Variable) -> Payload:
+        component: Payload = {"name": key[0]}
+        variable: Payload = {"name": key[2]}
+        if key[1] is not None:
+            component["instance"] = key[1]
+        if key[3] is not None:
+            variable["instance"] = key[3]
+        attribute: Payload = {"type": "Actual", "mutability": var.mutability}
+        if var.mutability != WRITE_ONLY:
+            attribute["value"] = self.value(ctl, key)
+        return {
+            "component": component,
+            "variable": variable,
+            "variableAttribute": [attribute],
+            "variableCharacteristics": {"dataType": var.data_type, "supportsMonitoring": False},
+        }
+
+
+def _set_meter_interval(ctl: Control, seconds: float) -> None:
+    ctl.model.settings = attrs.evolve(ctl.model.settings, meter_interval_s=seconds)
