@@ -2,67 +2,22 @@
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import trio
-from evgw.testing.fleet import EV, ChargerModel, ModelSettings, Ocpp16, SimClock
-from evgw.testing.fleet._protocol import CallRefused, Identity, Outgoing
+from evgw.testing.fleet import Ocpp16
+from evgw.testing.fleet._protocol import CallRefused
 
+from tests.unit.sim_fake import FakeCharger
 
-class FakeCharger:
-    """Implements the protocol's `Control` without a socket."""
-
-    def __init__(self, out: Path) -> None:
-        self.model = ChargerModel(ModelSettings(connectors=2, lag_s=0.0), ["T"], random.Random(1))
-        self.clock = SimClock(datetime(2026, 1, 1, tzinfo=UTC))
-        self.identity = Identity(serial="CP1")
-        self.firmware_version = "1.0"
-        self.skew_s = 0.0
-        self.output_dir = out
-        self.sent: list[Outgoing] = []
-        self.after: list[Outgoing] = []
-        self.reboots: list[bool] = []
-        self.tasks: list[Callable[[], Any]] = []
-        self.heartbeat = 0.0
-
-    def now(self) -> float:
-        return self.clock.now()
-
-    def enqueue(self, message: Outgoing) -> None:
-        self.sent.append(message)
-
-    def spawn(self, fn: Callable[[], Any]) -> None:
-        self.tasks.append(fn)
-
-    def request_reboot(self, hard: bool) -> None:
-        self.reboots.append(hard)
-
-    def after_boot(self, message: Outgoing) -> None:
-        self.after.append(message)
-
-    def remote_start(self, connector_id: int, id_tag: str) -> bool:
-        ev = EV(phases=3, max_current_a=16, capacity_wh=1e6, energy_wanted_wh=5e5)
-        self.model.plug_in(connector_id, ev, 1e9, self.now())
-        return self.model.start_tx(connector_id, id_tag, self.now()) is not None
-
-    def set_heartbeat_interval(self, seconds: float) -> None:
-        self.heartbeat = seconds
-
-    def statuses(self) -> list[str]:
-        return [m.build()["status"] for m in self.sent]
+P16 = Ocpp16()
 
 
 @pytest.fixture
 async def cp(tmp_path: Path) -> FakeCharger:
-    return FakeCharger(tmp_path)
-
-
-P16 = Ocpp16()
+    return FakeCharger(tmp_path, P16)
 
 
 def call(cp: FakeCharger, action: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -164,7 +119,7 @@ async def test_configuration_and_unknown_actions(cp: FakeCharger) -> None:
     assert call(cp, "ChangeConfiguration", {"key": "HeartbeatInterval", "value": "42"}) == {
         "status": "Accepted"
     }
-    assert cp.heartbeat == 42.0
+    assert cp.heartbeat_s == 42.0
     assert call(cp, "ChangeConfiguration", {"key": "Nope", "value": "1"}) == {
         "status": "NotSupported"
     }

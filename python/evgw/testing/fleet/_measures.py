@@ -33,8 +33,11 @@ def register(wh: float, context: str) -> Measure:
     return Measure(REGISTER, float(int(wh)), "Wh", 0, location="Outlet", context=context)
 
 
-def measures(sample: MeterSample, context: str = "Sample.Periodic") -> list[Measure]:
-    """Register, power, current and voltage per phase, SoC (when known), body temperature."""
+def measures(
+    sample: MeterSample, context: str = "Sample.Periodic", *, temperature: bool = True
+) -> list[Measure]:
+    """Register, power, current and voltage per phase, SoC (when known), body temperature
+    (a 1.6 measurand only)."""
     out = [
         register(sample.register_wh, context),
         Measure("Power.Active.Import", sample.power_w, "W"),
@@ -49,7 +52,8 @@ def measures(sample: MeterSample, context: str = "Sample.Periodic") -> list[Meas
     ]
     if sample.soc_pct is not None:
         out.append(Measure("SoC", sample.soc_pct, "Percent", location="EV"))
-    out.append(Measure("Temperature", BODY_TEMPERATURE_C, "Celsius", location="Body"))
+    if temperature:
+        out.append(Measure("Temperature", BODY_TEMPERATURE_C, "Celsius", location="Body"))
     return out
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from evgw.testing.fleet._events import Event, MeterSample, StatusChanged, Tx, TxStarted, TxStopped
-from evgw.testing.fleet._measures import Measure, flood_sample, measures, register, stamp
+from evgw.testing.fleet._measures import Measure, flood_sample, register, stamp
+from evgw.testing.fleet._measures import measures as measures_16
 from evgw.testing.fleet._protocol import Control, Malformed, Outgoing, Payload
 from evgw.testing.fleet._v201_commands import RemoteStart, handle_call, new_transaction_id
 from evgw.testing.fleet._v201_device import DeviceModel
@@ -61,6 +62,11 @@ def sampled_value(m: Measure) -> Payload:
 
 def meter_value(ctl: Control, at_s: float, values: list[Measure]) -> Payload:
     return {"timestamp": stamp(ctl, at_s), "sampledValue": [sampled_value(m) for m in values]}
+
+
+def measures(sample: MeterSample, context: str = "Sample.Periodic") -> list[Measure]:
+    """The 1.6 set without Temperature (not a 2.0.1 measurand)."""
+    return measures_16(sample, context, temperature=False)
 
 
 def charging_state(status: str) -> str:
@@ -124,7 +130,7 @@ class Ocpp201:
         return self._meter(ctl, event)
 
     def meter_frame(self, ctl: Control, connector_id: int, tx_id: int | str | None) -> Outgoing:
-        """Throughput runs: TransactionEvent Updated with 10 sampled values (MeterValues
+        """Throughput runs: TransactionEvent Updated with 9 sampled values (MeterValues
         outside a transaction)."""
         conn = ctl.model.connectors[connector_id]
         sample = flood_sample(ctl.model.sample(conn, ctl.now()))
