@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import trio
 from evgw.testing.fleet import (
@@ -19,6 +20,7 @@ from evgw.testing.fleet import (
     SimClock,
     fleet_specs,
 )
+from evgw.testing.fleet._protocol import OcppProtocol
 
 from tests.integration.gateway_fixtures import (
     PASSWORD,
@@ -33,12 +35,19 @@ CHARGERS = 3
 SPEED = 300.0  # five simulated minutes per second
 
 
-def fleet_env(running: Running, tmp_path: Path, stop: trio.Event, rec: Recorder) -> FleetEnv:
+def fleet_env(
+    running: Running,
+    tmp_path: Path,
+    stop: trio.Event,
+    rec: Recorder,
+    protocol: OcppProtocol | None = None,
+    **kw: Any,
+) -> FleetEnv:
     return FleetEnv(
         url=running.ocpp_url,
         clock=SimClock(datetime(2026, 3, 2, 17, tzinfo=UTC), speed=SPEED),  # 09:00 in Pasadena
         recorder=rec,
-        protocol=Ocpp16(),
+        protocol=protocol or Ocpp16(),
         output_dir=tmp_path / "out",
         stop=stop,
         id_tags=("TAG1",),
@@ -49,6 +58,7 @@ def fleet_env(running: Running, tmp_path: Path, stop: trio.Event, rec: Recorder)
         heartbeat_s=1.0,
         reboot_s=0.3,
         call_timeout_s=5.0,
+        **kw,
     )
 
 
