@@ -22,6 +22,8 @@ from evgw.testing.fleet import (
     Recorder,
     SimClock,
     check_capacity,
+    client_context,
+    version_mix,
 )
 
 from loadtests.targets import PASSWORD, Target
@@ -99,8 +101,9 @@ def build_fleet(
 ) -> Fleet:
     f = s["fleet"]
     evs = f["evs"] and s[""]["kind"] != "capacity" and pacer is None
+    pki = target.pki
     env = FleetEnv(
-        url=target.url,
+        url=target.tls_url or target.url,
         clock=SimClock(datetime(2026, 3, 2, 8, tzinfo=UTC), f["speed"]),
         recorder=rec,
         protocol=Ocpp16(),
@@ -118,15 +121,34 @@ def build_fleet(
         call_timeout_s=f["call_timeout_s"],
         tick_s=f["tick_s"],
         heartbeat_s=f["heartbeat_s"],
+        ssl_context=client_context(pki.ca_file) if pki else None,
+        ca_file=pki.ca_file if pki else None,
         pacer=pacer,
     )
-    password = PASSWORD if f["auth"] == "basic" else None
+    return Fleet(env, charger_specs(s, evs, pki.client_certs if pki else {}))
+
+
+def charger_specs(
+    s: dict[str, Any], evs: bool, certs: dict[str, tuple[str, str]]
+) -> list[ChargerSpec]:
+    """Each charger's site, OCPP version (the scenario's mix, seeded) and credentials:
+    profiles 1 and 2 a Basic auth password, profile 3 its client certificate."""
+    f = s["fleet"]
+    password = PASSWORD if f["security_profile"] in (1, 2) else None
     sites = tuple(f["sites"]) if evs else (None,)
-    specs = [
-        ChargerSpec(cid, i, site=sites[i % len(sites)], password=password)
-        for i, cid in enumerate(charger_ids(f["chargers"]))
+    ids = charger_ids(f["chargers"])
+    versions = version_mix(len(ids), f["ocpp_versions"], s[""]["seed"])
+    return [
+        ChargerSpec(
+            cid,
+            i,
+            site=sites[i % len(sites)],
+            password=password,
+            ocpp_version=versions[i],
+            client_cert=certs.get(cid),
+        )
+        for i, cid in enumerate(ids)
     ]
-    return Fleet(env, specs)
 
 
 async def run_against(
@@ -136,7 +158,7 @@ async def run_against(
     f = s["fleet"]
     check_capacity(f["chargers"])
     target = Target(target_name, out / target_name)
-    await target.prepare(charger_ids(f["chargers"]), token_ids(f["tokens"]), f["auth"] == "basic")
+    await target.prepare(charger_ids(f["chargers"]), token_ids(f["tokens"]), f["security_profile"])
     stop, rec = trio.Event(), Recorder()
     pacer = Pacer() if s[""]["kind"] == "throughput" else None
     async with trio.open_nursery() as nursery:

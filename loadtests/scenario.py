@@ -3,7 +3,8 @@
 kind = "steady"            # steady | throughput | bootstorm | capacity | chaos
 seed = 42
 targets = ["evgw"]         # evgw and/or peer
-[fleet]  chargers, connectors, sites, ramp_s, start_hour, speed, meter_interval_s, ...
+[fleet]  chargers, connectors, sites, ramp_s, start_hour, speed, meter_interval_s,
+         ocpp_versions = {"ocpp1.6" = 0.5, "ocpp2.0.1" = 0.5}, security_profile (0-3), ...
 [run]    duration_s, warmup_s
 [ramp] / [storm] / [capacity] / [faults]   (per kind)
 [short.<table>]            overrides for `make loadtest` (the short version)
@@ -16,6 +17,8 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from evgw.testing.fleet import PROTOCOLS
 
 KINDS = ("steady", "throughput", "bootstorm", "capacity", "chaos")
 SITES = ("jpl", "caltech")
@@ -56,6 +59,20 @@ def all_of(*options: str) -> Check:
     return check
 
 
+def version_shares(v: Any) -> str | None:
+    """{"ocpp1.6": share, "ocpp2.0.1": share}: known versions, shares in [0, 1] adding up to 1."""
+    unknown = sorted(set(v) - set(PROTOCOLS))
+    if unknown:
+        return f"unknown version {unknown[0]!r}; allowed {sorted(PROTOCOLS)}"
+    bad = [k for k, x in v.items() if isinstance(x, bool) or not isinstance(x, (int, float))]
+    bad += [k for k, x in v.items() if k not in bad and not 0 <= x <= 1]
+    if bad:
+        return f"the share of {bad[0]!r} must be a number between 0 and 1"
+    if not v or abs(sum(v.values()) - 1.0) > 1e-6:
+        return "the shares must add up to 1"
+    return None
+
+
 def count(limit: int) -> Check:
     return lambda v: None if 1 <= v <= limit else f"must be between 1 and {limit}"
 
@@ -83,7 +100,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "tick_s": (NUM, 5.0, positive),
         "lag_s": (NUM, 2.0, non_negative),
         "call_timeout_s": (NUM, 30.0, positive),
-        "auth": (str, "basic", one_of("basic", "none")),
+        "security_profile": (int, 1, lambda v: None if v in (0, 1, 2, 3) else "must be 0-3"),
+        "ocpp_versions": (dict, {"ocpp1.6": 1.0}, version_shares),
         "tokens": (int, 100, count(100_000)),
     },
     "run": {"duration_s": (NUM, 60.0, positive), "warmup_s": (NUM, 10.0, non_negative)},
@@ -127,7 +145,9 @@ def _check_value(where: str, value: Any, field: Field) -> Any:
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
-    return "a number" if kind == NUM else getattr(kind, "__name__", str(kind))
+    if kind == NUM:
+        return "a number"
+    return "a table" if kind is dict else getattr(kind, "__name__", str(kind))
 
 
 def _table(name: str, data: Any) -> dict[str, Any]:
@@ -174,6 +194,13 @@ def _cross_checks(s: dict[str, Any]) -> dict[str, Any]:
         raise ScenarioError("run.warmup_s: must be shorter than run.duration_s")
     if s["ramp"]["max_rate"] < s["ramp"]["start_rate"]:
         raise ScenarioError("ramp.max_rate: must be >= ramp.start_rate")
+    f = s["fleet"]
+    beyond_peer = f["security_profile"] >= 2 or f["ocpp_versions"].get("ocpp1.6", 0) < 1
+    if "peer" in s[""]["targets"] and beyond_peer:
+        raise ScenarioError(
+            "targets: the peer speaks OCPP 1.6 over ws:// only; drop it or use "
+            'fleet.ocpp_versions = {"ocpp1.6" = 1.0} and fleet.security_profile <= 1'
+        )
     if s["fleet"]["tokens"] > s["fleet"]["chargers"] * 100:
         raise ScenarioError("fleet.tokens: more tokens than 100 per charger makes no sense")
     return s

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,8 @@ import attrs
 import trio
 from evgw.domain import ChargerRegistration, IdToken
 from evgw.store import open_store
+
+from loadtests.pki import RunPki, make_run_pki
 
 PASSWORD = "loadtest-password"
 _URL = re.compile(rb"OCPP:\s+(ws://127\.0\.0\.1:\d+/\w+)/")
@@ -49,24 +52,22 @@ def proc_stats(pid: int) -> ProcStats:
     return ProcStats(cpu, rss_kb / 1024)
 
 
-async def register_evgw(db_url: str, ids: list[str], tokens: list[str], auth: bool) -> None:
+async def register_evgw(db_url: str, ids: list[str], tokens: list[str], profile: int) -> None:
     store = await open_store(db_url)
-    secret = cheap_scrypt_hash(PASSWORD) if auth else None
+    secret = cheap_scrypt_hash(PASSWORD) if profile else None
     try:
         async with trio.open_nursery() as nursery:
             for chunk in range(0, len(ids), 500):
-                nursery.start_soon(_put_chargers, store, ids[chunk : chunk + 500], secret)
+                nursery.start_soon(_put_chargers, store, ids[chunk : chunk + 500], secret, profile)
         for token in tokens:
             await store.put_token(IdToken(id=token))
     finally:
         await store.aclose()
 
 
-async def _put_chargers(store: object, ids: list[str], secret: str | None) -> None:
+async def _put_chargers(store: object, ids: list[str], secret: str | None, profile: int) -> None:
     for charger_id in ids:
-        reg = ChargerRegistration(
-            id=charger_id, security_profile=1 if secret else 0, password_hash=secret
-        )
+        reg = ChargerRegistration(id=charger_id, security_profile=profile, password_hash=secret)
         await store.put_charger(reg)  # type: ignore[attr-defined]
 
 
@@ -84,13 +85,33 @@ def register_peer(db_path: Path, ids: list[str], tokens: list[str], auth: bool) 
     db.close()
 
 
-def evgw_config(work: Path, db_url: str) -> Path:
+def free_port() -> int:
+    """A port free now on 127.0.0.1 (the TLS listener's address is not printed at start-up)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def tls_config(pki: RunPki, port: int) -> str:
+    chains = ", ".join(
+        f'{{certificate = "{c["certificate"]}", key = "{c["key"]}"}}' for c in pki.chains
+    )
+    return (
+        f'[ocpp.tls]\nlisten = "127.0.0.1:{port}"\nchains = [{chains}]\n'
+        f'client_ca = "{pki.ca_file}"\norganization = "{pki.organization}"\n'
+        "reload_interval_s = 0\nhandshake_timeout_s = 30.0\n"
+    )
+
+
+def evgw_config(work: Path, db_url: str, tls: str = "") -> Path:
     path = work / "evgw.toml"
     path.write_text(
         'log_level = "WARNING"\n'
         f'[ocpp]\nlisten = "127.0.0.1:0"\nspool_dir = "{work / "spool"}"\n'
         "messages_per_second = 1000.0\nmessage_burst = 1000\ncall_timeout_s = 30.0\n"
         "auth_failures_per_minute = 1000000\n"
+        f"{tls}"
         f'[api]\nlisten = "127.0.0.1:0"\n[store]\nurl = "{db_url}"\n'
         "[plugins]\nentry_points = false\n"
     )
@@ -103,6 +124,8 @@ class Target:
     def __init__(self, name: str, work: Path) -> None:
         self.name, self.work = name, work
         self.url = ""
+        self.tls_url = ""  # wss:// base URL when the run uses TLS (profiles 2 and 3)
+        self.pki: RunPki | None = None
         self.proc: trio.Process | None = None
 
     def command(self) -> list[str]:
@@ -110,14 +133,20 @@ class Target:
             return [sys.executable, "-m", "evgw", "serve", "--config", str(self.work / "evgw.toml")]
         return [sys.executable, "-m", "loadtests.peers.peer16", "--db", str(self.work / "peer.db")]
 
-    async def prepare(self, ids: list[str], tokens: list[str], auth: bool) -> None:
+    async def prepare(self, ids: list[str], tokens: list[str], profile: int) -> None:
+        """Register chargers and tokens; profiles 2 and 3 get a PKI and a wss:// listener."""
         self.work.mkdir(parents=True, exist_ok=True)
-        if self.name == "evgw":
-            db_url = f"sqlite:///{self.work / 'evgw.db'}"
-            evgw_config(self.work, db_url)
-            await register_evgw(db_url, ids, tokens, auth)
-        else:
-            register_peer(self.work / "peer.db", ids, tokens, auth)
+        if self.name != "evgw":
+            register_peer(self.work / "peer.db", ids, tokens, profile > 0)
+            return
+        db_url = f"sqlite:///{self.work / 'evgw.db'}"
+        tls = ""
+        if profile >= 2:
+            self.pki = make_run_pki(self.work, ids if profile == 3 else [])
+            port = free_port()
+            tls, self.tls_url = tls_config(self.pki, port), f"wss://127.0.0.1:{port}/ocpp"
+        evgw_config(self.work, db_url, tls)
+        await register_evgw(db_url, ids, tokens, profile)
 
     async def start(self, nursery: trio.Nursery) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}

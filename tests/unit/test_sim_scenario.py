@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from evgw.testing.fleet import version_mix
 
 from loadtests.scenario import ScenarioError, load, parse
 
@@ -38,7 +39,32 @@ def test_short_overrides_apply_only_when_asked() -> None:
         ({"kind": "steady", "fleet": {"speed": -1}}, "fleet.speed: must be > 0"),
         ({"kind": "steady", "fleet": {"start_hour": 24}}, "fleet.start_hour: must be an hour"),
         ({"kind": "steady", "fleet": {"sites": ["mars"]}}, "fleet.sites: unknown ['mars']"),
-        ({"kind": "steady", "fleet": {"auth": "tls"}}, "fleet.auth: must be one of"),
+        ({"kind": "steady", "fleet": {"auth": "basic"}}, "fleet.auth: unknown key"),
+        ({"kind": "steady", "fleet": {"security_profile": 4}}, "fleet.security_profile: must be"),
+        (
+            {"kind": "steady", "fleet": {"ocpp_versions": {"ocpp2.1": 1.0}}},
+            "fleet.ocpp_versions: unknown version 'ocpp2.1'",
+        ),
+        (
+            {"kind": "steady", "fleet": {"ocpp_versions": {"ocpp1.6": 0.5, "ocpp2.0.1": 0.6}}},
+            "fleet.ocpp_versions: the shares must add up to 1",
+        ),
+        (
+            {"kind": "steady", "fleet": {"ocpp_versions": {"ocpp1.6": 1.5, "ocpp2.0.1": -0.5}}},
+            "fleet.ocpp_versions: the share of 'ocpp1.6' must be",
+        ),
+        (
+            {"kind": "steady", "fleet": {"ocpp_versions": "ocpp2.0.1"}},
+            "fleet.ocpp_versions: expected a table",
+        ),
+        (
+            {"kind": "steady", "targets": ["peer"], "fleet": {"ocpp_versions": {"ocpp2.0.1": 1}}},
+            "targets: the peer speaks OCPP 1.6",
+        ),
+        (
+            {"kind": "steady", "targets": ["evgw", "peer"], "fleet": {"security_profile": 2}},
+            "targets: the peer speaks OCPP 1.6",
+        ),
         ({"kind": "steady", "targets": ["steve"]}, "targets: unknown ['steve']"),
         ({"kind": "chaos", "faults": {"late_share": 1.5}}, "faults.late_share: must be between"),
         ({"kind": "chaos", "faults": {"meteor_every_s": 3}}, "faults.meteor_every_s: unknown"),
@@ -69,3 +95,14 @@ def test_not_toml_is_reported(tmp_path: Path) -> None:
     path.write_text("kind = \n")
     with pytest.raises(ScenarioError, match="not valid TOML"):
         load(path)
+
+
+@pytest.mark.parametrize("n", [1, 7, 100, 1001])
+def test_version_mix_has_the_shares_and_is_reproducible(n: int) -> None:
+    shares = {"ocpp1.6": 0.3, "ocpp2.0.1": 0.7}
+    mix = version_mix(n, shares, seed=5)
+    assert len(mix) == n
+    assert abs(mix.count("ocpp2.0.1") - 0.7 * n) <= 1
+    assert mix == version_mix(n, shares, seed=5)
+    if n > 10:
+        assert mix != sorted(mix)  # spread over the fleet, not in blocks

@@ -29,6 +29,7 @@ from evgw.testing.fleet._tls import client_context as client_context
 from evgw.testing.fleet._v16 import Ocpp16 as Ocpp16
 from evgw.testing.fleet._v201 import Ocpp201 as Ocpp201
 from evgw.testing.fleet._versions import PROTOCOLS as PROTOCOLS
+from evgw.testing.fleet._versions import version_mix as version_mix
 from evgw.testing.fleet._workload import SessionGenerator as SessionGenerator
 
 __all__ = [
@@ -58,4 +59,5 @@ __all__ = [
     "fleet_specs",
     "percentile",
     "raise_fd_limit",
+    "version_mix",
 ]
