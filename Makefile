@@ -55,7 +55,8 @@ bench: build ## codec benchmarks (Rust criterion, and the binding vs the ocpp pa
 loadtest: build ## short version of every load-test scenario (a few minutes; reports in loadtests/out)
 	$(PY) -m loadtests --short loadtests/scenarios/steady.toml loadtests/scenarios/throughput.toml \
 		loadtests/scenarios/bootstorm.toml loadtests/scenarios/capacity.toml \
-		loadtests/scenarios/chaos.toml
+		loadtests/scenarios/chaos.toml loadtests/scenarios/mixed201.toml \
+		loadtests/scenarios/mixed201_tls.toml
 
 clean: ## remove build outputs and the venv
 	rm -rf target $(VENV) python/evgw/_core*.so
