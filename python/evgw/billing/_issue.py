@@ -118,8 +118,11 @@ def issue(db: Db, cfg: BillingConfig, tx_id: str) -> str:
     if db.one("SELECT 1 FROM billing_cdrs WHERE transaction_id = ? AND kind = 'cdr'", (tx_id,)):
         return "exists"
     tx = load_tx(db, tx_id)
-    if tx is None or tx.status != "completed" or tx.stopped_at is None:
+    if tx is None or tx.status != "completed":
         return "not_billable"
+    if tx.stopped_at is None:
+        hold(db, tx_id, "no_stop_time", {})
+        return "held"
     now = datetime.now(UTC)
     if snapshot(db, cfg, tx_id, late=True) is None:
         hold(db, tx_id, "no_tariff", {})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 import trio
@@ -29,13 +29,26 @@ log = logging.getLogger("evgw.billing")
 Job = tuple[str, str]  # ("start" | "stop", transaction id)
 
 
-def _guarded(cfg: BillingConfig, tx_id: str) -> Callable[[Db], str]:
-    def op(db: Db) -> str:
-        try:
-            return issue.issue(db, cfg, tx_id)
-        except ValueError as e:  # the engine refused the session: hold it, with the reason
-            issue.hold(db, tx_id, "pricing_error", {"message": str(e)})
-            return "held"
+#: Sessions billed (or snapshotted) per store write: one group commit for many.
+BATCH = 100
+
+
+def _guarded(db: Db, cfg: BillingConfig, tx_id: str) -> str:
+    try:
+        return issue.issue(db, cfg, tx_id)
+    except ValueError as e:  # the engine refused the session: hold it, with the reason
+        issue.hold(db, tx_id, "pricing_error", {"message": str(e)})
+        return "held"
+
+
+def _bill_all(cfg: BillingConfig, tx_ids: Sequence[str]) -> Callable[[Db], list[str]]:
+    return lambda db: [_guarded(db, cfg, tx_id) for tx_id in tx_ids]
+
+
+def _snapshot_all(cfg: BillingConfig, tx_ids: Sequence[str]) -> Callable[[Db], None]:
+    def op(db: Db) -> None:
+        for tx_id in tx_ids:
+            issue.snapshot(db, cfg, tx_id)
 
     return op
 
@@ -68,13 +81,16 @@ class BillingService(Component):
     def api(self) -> ApiExtension:
         return extension(self)
 
-    async def snapshot(self, tx_id: str) -> None:
-        await self.ctx.store.write(lambda db: issue.snapshot(db, self.cfg, tx_id))
+    async def snapshot_many(self, tx_ids: Sequence[str]) -> None:
+        await self.ctx.store.write(_snapshot_all(self.cfg, tx_ids))
+
+    async def bill_many(self, tx_ids: Sequence[str]) -> list[str]:
+        outcomes = await self.ctx.store.write(_bill_all(self.cfg, tx_ids))
+        self.issued += outcomes.count("issued")
+        return outcomes
 
     async def bill(self, tx_id: str) -> str:
-        outcome = await self.ctx.store.write(_guarded(self.cfg, tx_id))
-        if outcome == "issued":
-            self.issued += 1
+        (outcome,) = await self.bill_many([tx_id])
         return outcome
 
     async def transaction_cost(self, request: CostRequest) -> Decimal | None:
@@ -89,17 +105,30 @@ class BillingService(Component):
         return Decimal(str(live[-1]["cdr"]["total_cost"]["incl_vat"]))
 
     async def sweep(self) -> None:
-        for tx_id in await self.ctx.store.read(issue.unsnapshotted):
-            await self.snapshot(tx_id)
-        for tx_id in await self.ctx.store.read(issue.unbilled):
-            await self.bill(tx_id)
+        """Until nothing is left: snapshot active sessions without one, bill completed
+        sessions without a CDR (BATCH per write)."""
+        done: list[str] = []  # a pass that changes nothing ends the loop
+        while (todo := await self.ctx.store.read(issue.unsnapshotted)) and todo != done:
+            await self.snapshot_many(todo[:BATCH])
+            done = todo
+        while (todo := await self.ctx.store.read(issue.unbilled)) and todo != done:
+            await self.bill_many(todo[:BATCH])
+            done = todo
 
-    async def _handle(self, job: Job) -> None:
-        kind, tx_id = job
-        if kind == "start":
-            await self.snapshot(tx_id)
-        else:
-            await self.bill(tx_id)
+    async def _handle(self, first: Job) -> None:
+        """The job and whatever else is queued, in two writes."""
+        jobs = [first]
+        while len(jobs) < BATCH:
+            try:
+                jobs.append(self._receive.receive_nowait())
+            except trio.WouldBlock:
+                break
+        starts = [tx for kind, tx in jobs if kind == "start"]
+        stops = [tx for kind, tx in jobs if kind == "stop"]
+        if starts:
+            await self.snapshot_many(starts)
+        if stops:
+            await self.bill_many(stops)
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         task_status.started()
