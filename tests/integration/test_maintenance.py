@@ -16,6 +16,7 @@ import trio
 from evgw.domain import Role
 from evgw.testing import connect_charger, wait_until
 
+from tests.conformance.v201_frames import boot as v201_boot
 from tests.integration.gateway_fixtures import PASSWORD, Running
 from tests.integration.maintenance_fixtures import client, component, iso, serve, status
 from tests.integration.test_gateway_v16 import BOOT
@@ -208,3 +209,45 @@ async def test_replay_after_reconnect_is_not_counted_twice(mnt: Running) -> None
         (outage,) = current
         assert outage["start"] == opened[0]["start"]
         assert set(outage["causes"]) == {"connectivity", "hardware"}
+
+
+async def test_v201_notify_event_problem_opens_and_clears_an_outage(mnt: Running) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    url = mnt.charger_url("CP1")
+    async with connect_charger(url, user="CP1", password=PASSWORD, version="ocpp2.0.1") as cp:
+        await cp.result("BootNotification", v201_boot())
+        status = {
+            "timestamp": iso(now),
+            "connectorStatus": "Available",
+            "evseId": 1,
+            "connectorId": 1,
+        }
+        await cp.result("StatusNotification", status)
+
+        def problem(at: datetime, value: str, **extra: Any) -> dict[str, Any]:
+            event = {
+                "eventId": 1,
+                "timestamp": iso(at),
+                "trigger": "Alerting",
+                "actualValue": value,
+                "techCode": "GroundFailure",
+                "eventNotificationType": "HardWiredNotification",
+                "component": {"name": "Connector", "evse": {"id": 1, "connectorId": 1}},
+                "variable": {"name": "Problem"},
+                **extra,
+            }
+            return {"generatedAt": iso(at), "seqNo": 0, "eventData": [event]}
+
+        await cp.result("NotifyEvent", problem(now + timedelta(seconds=1), "true"))
+        async with await client(mnt) as api:
+            (opened,) = await wait_outages(api, bool)
+            assert (opened["port_id"], opened["cause"], opened["end"]) == (
+                "CP1/1/1",
+                "hardware",
+                None,
+            )
+            await cp.result(
+                "NotifyEvent", problem(now + timedelta(seconds=2), "false", cleared=True)
+            )
+            (closed,) = await wait_outages(api, lambda found: found[0]["end"])
+            assert closed["end"] == (now + timedelta(seconds=2)).isoformat()

@@ -147,7 +147,7 @@ class _Handlers:
                 policy=policy,
                 now=now,
                 ports=_store.known_ports(db),
-                outages=_store.outages_in(db, window),
+                outages=_store.outage_spans(db, window, now),
                 exclusions=_store.exclusions_in(db, window),
                 sessions=_store.sessions_in(db, window),
                 min_session_wh=self.cfg.session_success_wh,

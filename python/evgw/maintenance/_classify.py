@@ -50,7 +50,8 @@ def _matches(quirk: Quirk, facts: StatusFacts) -> bool:
 
 
 def classify(facts: StatusFacts, cfg: MaintenanceConfig) -> Verdict:
-    quirk = next((q for q in cfg.health.quirks if _matches(q, facts)), None)
+    quirks = cfg.health.quirks
+    quirk = next((q for q in quirks if _matches(q, facts)), None) if quirks else None
     if quirk is not None and quirk.action == "ignore":
         return Verdict(None, ignored=True)
     warning = facts.error_code or facts.vendor_error_code

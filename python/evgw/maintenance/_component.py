@@ -34,6 +34,9 @@ def _kind(record: OutageRecord) -> str:
     return "close" if record.interval.end is not None else "revise"
 
 
+PROBLEM_VARIABLES = frozenset({"Problem", "Tripped"})
+
+
 class Maintenance(Component):
     name = "maintenance"
 
@@ -73,6 +76,7 @@ class Maintenance(Component):
         bus.subscribe(ev.TransactionStarted, self.rules.started)
         bus.subscribe(ev.TransactionStopped, self.rules.stopped)
         bus.subscribe(ev.SecurityEventReceived, self.rules.security)
+        bus.subscribe(ev.DeviceEventReported, self.on_device_event)
 
     # events (quick, in the publisher's task) ----------------------------------------------------
 
@@ -90,6 +94,14 @@ class Maintenance(Component):
         self.rules.status(port, e.status, e.at)
         if e.status == "Faulted" and not was_down and self.model.health(port).health is Health.DOWN:
             self.remediator.fault(port, e.error_code, self.model.model_of(e.charger_id)[1])
+
+    def on_device_event(self, e: ev.DeviceEventReported) -> None:
+        """2.x NotifyEvent: the standard variables Problem and Tripped take the part down."""
+        if e.variable not in PROBLEM_VARIABLES:
+            return
+        active = e.actual_value.strip().lower() == "true" and not e.cleared
+        cause = self.cfg.error_cause(e.tech_code) if active else None
+        self.model.device_problem(e.charger_id, e.evse_id, e.connector_id, cause, e.at, utc_now())
 
     def on_connected(self, e: ev.ChargerConnected) -> None:
         self.detector.connected(e.charger_id)

@@ -187,8 +187,10 @@ class MaintenanceConfig:
         return next((p for p in self.policies if p.name == name), None)
 
     def error_cause(self, error_code: str | None) -> Cause:
-        table = {**DEFAULT_ERROR_CAUSES, **self.health.error_causes}
-        return Cause(table.get(error_code or "", Cause.HARDWARE))
+        cause = self.health.error_causes.get(error_code or "")
+        if cause is None:
+            cause = DEFAULT_ERROR_CAUSES.get(error_code or "", Cause.HARDWARE)
+        return Cause(cause)
 
 
 def check_config(cfg: MaintenanceConfig) -> None:

@@ -64,7 +64,7 @@ class HealthModel:
         self.new_id = new_id
         self.counters = Counters()
         self._chargers: dict[str, _Charger] = {}
-        self._dirty: set[PortKey] = set()
+        self._dirty: dict[PortKey, datetime] = {}  # port -> earliest point added since flush
         h = cfg.health
         self._replay = timedelta(seconds=h.replay_window_s)
         self._skew = timedelta(seconds=h.future_skew_s)
@@ -97,7 +97,8 @@ class HealthModel:
             self.counters.ignored_connectors += 1
             return False
         charger = self._charger(port.charger_id)
-        facts = attrs.evolve(facts, vendor=charger.vendor, model=charger.model)
+        if self.cfg.health.quirks:
+            facts = attrs.evolve(facts, vendor=charger.vendor, model=charger.model)
         verdict = classify(facts, self.cfg)
         if verdict.ignored:
             self.counters.quirks_ignored += 1
@@ -111,6 +112,27 @@ class HealthModel:
         self.counters.warnings += verdict.warning is not None
         self._add(port, state, (when, Source.PORT, verdict.cause))
         return True
+
+    def device_problem(
+        self,
+        charger_id: str,
+        evse_id: int | None,
+        connector_id: int | None,
+        cause: Cause | None,
+        at: datetime,
+        received_at: datetime,
+    ) -> None:
+        """2.x NotifyEvent Problem/Tripped (`cause`) or its clearing (None): the station when
+        `evse_id` is None, every known connector of the EVSE when `connector_id` is None."""
+        when = self.event_time(at, received_at)
+        if evse_id is None:
+            self._shared(charger_id, (when, Source.CHARGER_DEVICE, cause))
+            return
+        charger = self._charger(charger_id)
+        conns = [connector_id] if connector_id else [c for e, c in charger.ports if e == evse_id]
+        for conn in conns or [1]:
+            port = PortKey(charger_id, evse_id, conn)
+            self._add(port, self._port(charger, port), (when, Source.DEVICE, cause))
 
     def event_time(self, at: datetime, received_at: datetime) -> datetime:
         if received_at - self._replay <= at <= received_at + self._skew:
@@ -136,9 +158,9 @@ class HealthModel:
         """Ledger records for what changed since the last flush (the caller appends them)."""
         changes: list[OutageRecord] = []
         horizon = now - self._replay
-        for port in sorted(self._dirty):
+        for port, earliest in self._dirty.items():
             state = self._chargers[port.charger_id].ports[(port.evse_id, port.connector_id)]
-            changes += self._flush_port(port, state, horizon)
+            changes += self._flush_port(port, state, horizon, earliest - self._merge)
         self._dirty.clear()
         self.counters.records += len(changes)
         return changes
@@ -192,20 +214,38 @@ class HealthModel:
     def _add(self, port: PortKey, state: _Port, point: Point) -> None:
         self.counters.observations += 1
         if state.timeline.add(point):
-            self._dirty.add(port)
+            earliest = self._dirty.get(port)
+            if earliest is None or point[0] < earliest:
+                self._dirty[port] = point[0]
         else:
             self.counters.replays += 1
 
-    def _flush_port(self, port: PortKey, state: _Port, horizon: datetime) -> list[OutageRecord]:
+    def _flush_port(
+        self, port: PortKey, state: _Port, horizon: datetime, changed: datetime
+    ) -> list[OutageRecord]:
+        """Diff only what the new points can have changed: intervals ending after `changed`
+        (the earliest new point less the merge gap); earlier ones are as written."""
         timeline = state.timeline
         timeline.fold_before(horizon, self.cfg.health.max_points_per_port)
         first = timeline.points[0][0] if timeline.points else None
-        final = [
-            r
-            for r in state.written
-            if r.interval.end is not None and (first is None or r.interval.end < first)
-        ]
-        open_ = [r for r in state.written if r not in final]
-        changes = ledger_changes(port, open_, derive(timeline, self._merge), self.new_id)
-        state.written = current_after(open_, changes)
+        cut = changed
+        kept, tail = _split(state.written, cut, first)
+        derived = [i for i in derive(timeline, self._merge) if i.end is None or i.end >= cut]
+        changes = ledger_changes(port, tail, derived, self.new_id)
+        state.written = kept + current_after(tail, changes)
         return changes
+
+
+def _split(
+    written: list[OutageRecord], cut: datetime, first: datetime | None
+) -> tuple[list[OutageRecord], list[OutageRecord]]:
+    """(records before `cut` still retained, records from `cut` on); records that ended before
+    the first retained point are final and dropped."""
+    kept: list[OutageRecord] = []
+    tail: list[OutageRecord] = []
+    for record in written:
+        end = record.interval.end
+        if end is not None and (first is None or end < first):
+            continue
+        (tail if end is None or end >= cut else kept).append(record)
+    return kept, tail

@@ -30,7 +30,7 @@ class Health(enum.StrEnum):
     DOWN = "down"
 
 
-@attrs.frozen(order=True)
+@attrs.frozen(order=True, cache_hash=True)
 class PortKey:
     """One port: 1.6 connector N is (N, 1); the charger as a whole is (0, 0)."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
@@ -17,7 +17,7 @@ from ._config import UptimePolicy
 from ._model import OutageRecord, PortKey
 from ._spans import Span, minutes, subtract, union
 from ._store import ScopedExclusion
-from ._uptime import PortUptime, port_uptime
+from ._uptime import MonthUptime, PortUptime, port_uptime
 
 
 @attrs.frozen
@@ -26,7 +26,7 @@ class ReportInput:
     policy: UptimePolicy
     now: datetime
     ports: Sequence[tuple[PortKey, str | None]]  # (port, station id: the site or None)
-    outages: Sequence[OutageRecord]
+    outages: Mapping[PortKey, list[Span]]  # per port, open outages ending at `now`
     exclusions: Sequence[ScopedExclusion]
     sessions: Sequence[tuple[PortKey, int | None]]
     min_session_wh: int
@@ -42,11 +42,16 @@ class PortReport:
     successful: int
 
 
-def build(data: ReportInput) -> list[PortReport]:
+def spans_of(records: Iterable[OutageRecord], now: datetime) -> dict[PortKey, list[Span]]:
     spans: dict[PortKey, list[Span]] = defaultdict(list)
-    for record in data.outages:
+    for record in records:
         iv = record.interval
-        spans[record.port].append((iv.start, iv.end or data.now))
+        spans[record.port].append((iv.start, iv.end or now))
+    return spans
+
+
+def build(data: ReportInput) -> list[PortReport]:
+    spans = data.outages
     by_charger: dict[str, list[ScopedExclusion]] = defaultdict(list)
     for ex in data.exclusions:
         by_charger[ex.charger_id].append(ex)
@@ -55,7 +60,7 @@ def build(data: ReportInput) -> list[PortReport]:
     reports = []
     for port in sorted(set(stations) | set(spans)):
         own = [e.exclusion for e in by_charger[port.charger_id] if e.covers(port)]
-        uptime = port_uptime(spans[port], own, data.window, data.policy)
+        uptime = port_uptime(spans.get(port, []), own, data.window, data.policy)
         sessions, successful = tally.get(port, [0, 0])
         station = stations.get(port) or port.charger_id
         reports.append(PortReport(port, station, uptime, sessions, successful))
@@ -83,6 +88,11 @@ def _rate(successful: int, sessions: int) -> float | None:
     return round(successful / sessions * 100, 2) if sessions else None
 
 
+def _month_pct(m: MonthUptime) -> float:
+    total = (m.end - m.start).total_seconds() / 60
+    return round((total - float(m.outage_min - m.excluded_min)) / total * 100, 4)
+
+
 def port_view(r: PortReport) -> dict[str, Any]:
     u = r.uptime
     return {
@@ -103,7 +113,7 @@ def port_view(r: PortReport) -> dict[str, Any]:
                 "month": m.start.strftime("%Y-%m"),
                 "outage_min": _min(m.outage_min),
                 "excluded_min": _min(m.excluded_min),
-                "uptime_pct": round(float(m.uptime_pct), 4),
+                "uptime_pct": _month_pct(m),
             }
             for m in u.months
         ],

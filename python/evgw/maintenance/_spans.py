@@ -70,6 +70,22 @@ def minutes(spans: Iterable[Span]) -> Fraction:
     return Fraction(us, _US_PER_MINUTE)
 
 
+def per_bucket(spans: list[Span], buckets: list[Span]) -> list[Fraction]:
+    """Minutes of `spans` inside each bucket, in one pass (both sorted and disjoint)."""
+    totals = [0] * len(buckets)
+    j = 0
+    for start, end in spans:
+        while j < len(buckets) and buckets[j][1] <= start:
+            j += 1
+        k = j
+        while k < len(buckets) and buckets[k][0] < end:
+            lo, hi = max(start, buckets[k][0]), min(end, buckets[k][1])
+            if lo < hi:
+                totals[k] += _micros(hi - lo)
+            k += 1
+    return [Fraction(t, _US_PER_MINUTE) for t in totals]
+
+
 def _micros(delta: timedelta) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 

@@ -103,6 +103,30 @@ def outages_in(
     return [_record(db, row) for row in db.all(sql, [*params, limit, offset])]
 
 
+def outage_spans(db: Db, window: Span, now: datetime) -> dict[PortKey, list[Span]]:
+    """The current outages overlapping the window as spans per port (open ones end `now`);
+    the report's fast path (no record objects)."""
+    sql = (
+        "SELECT o.charger_id, o.evse_id, o.connector_id, o.started_at, o.ended_at"
+        f" FROM mnt_outages o WHERE o.started_at < ? AND (o.ended_at IS NULL OR o.ended_at > ?)"
+        f" AND {_CURRENT_OUTAGE}"
+    )
+    spans: dict[PortKey, list[Span]] = {}
+    keys: dict[tuple[str, int, int], list[Span]] = {}
+    for charger, evse, conn, start, end in db.all(sql, (db.ts(window[1]), db.ts(window[0]))):
+        found = keys.get((charger, evse, conn))
+        if found is None:
+            found = keys[(charger, evse, conn)] = spans[PortKey(charger, evse, conn)] = []
+        found.append((_at(db, start), now if end is None else _at(db, end)))
+    return spans
+
+
+def _at(db: Db, value: object) -> datetime:
+    at = db.dt(value)
+    assert at is not None
+    return at
+
+
 def add_exclusion(db: Db, ex: ScopedExclusion) -> bool:
     """False when the exclusion it supersedes does not exist (or was superseded already)."""
     if ex.supersedes is not None and not _is_current_exclusion(db, ex.supersedes):

@@ -23,6 +23,8 @@ class Source(enum.IntEnum):
     CHARGER = 1  # connector 0: the charger as a whole
     PORT = 2
     POWER = 3
+    DEVICE = 4  # 2.x NotifyEvent Problem / Tripped on an EVSE or connector
+    CHARGER_DEVICE = 5  # ... on the charging station
 
 
 Point = tuple[datetime, Source, Cause | None]
@@ -38,12 +40,26 @@ class Baseline:
 
 
 @attrs.define
+class _Derived:
+    """What `derive` computed last time: points applied, the state after, intervals closed."""
+
+    done: int
+    state: Baseline
+    closed: list[Interval]
+
+
+@attrs.define
 class Timeline:
     points: list[Point] = attrs.field(factory=list)
     baseline: Baseline = attrs.field(factory=Baseline)
+    cache: _Derived | None = None  # dropped when a point is inserted before the end
 
     def add(self, point: Point) -> bool:
         """Insert in time order; False when the same point is already there (a replay)."""
+        points = self.points
+        if not points or point[0] > points[-1][0]:  # the common case: in order
+            points.append(point)
+            return True
         index = bisect.bisect_right(self.points, point[0], key=lambda p: p[0])
         probe = index - 1
         while probe >= 0 and self.points[probe][0] == point[0]:
@@ -51,6 +67,7 @@ class Timeline:
                 return False
             probe -= 1
         self.points.insert(index, point)
+        self.cache = None
         return True
 
     def fold_before(self, horizon: datetime, keep_at_most: int) -> None:
@@ -60,9 +77,16 @@ class Timeline:
         cut = max(cut, len(self.points) - keep_at_most)
         if cut <= 0:
             return
+        last = self.points[cut - 1][0]
         for point in self.points[:cut]:
             _apply(self.baseline, point)
         del self.points[:cut]
+        cache = self.cache
+        if cache is not None and cache.done >= cut:
+            cache.done -= cut
+            cache.closed = [i for i in cache.closed if i.end is None or i.end > last]
+        else:
+            self.cache = None
 
 
 def _apply(state: Baseline, point: Point) -> Interval | None:
@@ -100,15 +124,20 @@ def _priority(cause: Cause) -> int:
 
 def derive(timeline: Timeline, merge_gap: timedelta) -> list[Interval]:
     """The down intervals, oldest first; gaps shorter than `merge_gap` (flapping) merged."""
-    base = timeline.baseline
-    state = Baseline(dict(base.active), base.down_since, set(base.causes))
-    intervals: list[Interval] = []
-    for point in timeline.points:
-        closed = _apply(state, point)
+    cache = timeline.cache
+    if cache is None:
+        base = timeline.baseline
+        state = Baseline(dict(base.active), base.down_since, set(base.causes))
+        cache = timeline.cache = _Derived(0, state, [])
+    points = timeline.points
+    for index in range(cache.done, len(points)):
+        closed = _apply(cache.state, points[index])
         if closed is not None:
-            intervals.append(closed)
-    if state.active:
-        intervals.append(_interval(state, None))
+            cache.closed.append(closed)
+    cache.done = len(points)
+    intervals = list(cache.closed)
+    if cache.state.active:
+        intervals.append(_interval(cache.state, None))
     return merge_close(intervals, merge_gap)
 
 

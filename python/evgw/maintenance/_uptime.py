@@ -19,7 +19,17 @@ import attrs
 
 from ._config import PolicyCap, UptimePolicy
 from ._model import Cause
-from ._spans import Span, clip, intersect, minutes, months, subtract, take_minutes, union
+from ._spans import (
+    Span,
+    clip,
+    intersect,
+    minutes,
+    months,
+    per_bucket,
+    subtract,
+    take_minutes,
+    union,
+)
 
 YEAR_MINUTES = 525_600
 
@@ -42,11 +52,16 @@ class Excluded:
 
 @attrs.frozen
 class MonthUptime:
+    """Diagnostic uptime of one calendar month over its own minutes."""
+
     start: datetime
     end: datetime
     outage_min: Fraction
     excluded_min: Fraction
-    uptime_pct: Fraction
+
+    @property
+    def uptime_pct(self) -> Fraction:
+        return _pct(minutes([(self.start, self.end)]), self.outage_min - self.excluded_min)
 
 
 @attrs.frozen
@@ -107,10 +122,11 @@ def _pct(denominator: Fraction, net: Fraction) -> Fraction:
     return (denominator - net) / denominator * 100
 
 
-def _month(span: Span, outage: list[Span], excluded: list[Span]) -> MonthUptime:
-    out_min = minutes(intersect(outage, [span]))
-    ex_min = minutes(intersect(excluded, [span]))
-    return MonthUptime(span[0], span[1], out_min, ex_min, _pct(minutes([span]), out_min - ex_min))
+def _months(window: Span, outage: list[Span], excluded: list[Span]) -> list[MonthUptime]:
+    spans = months(window)
+    out = per_bucket(outage, spans)
+    ex = per_bucket(excluded, spans)
+    return [MonthUptime(s, e, o, x) for (s, e), o, x in zip(spans, out, ex, strict=True)]
 
 
 def port_uptime(
@@ -135,5 +151,5 @@ def port_uptime(
         excluded_min=ex_min,
         uptime_pct=pct,
         meets=pct > Fraction(str(policy.threshold_pct)),
-        months=[_month(m, outage, spans) for m in months(window)],
+        months=_months(window, outage, spans),
     )

@@ -181,3 +181,23 @@ def test_resume_keeps_an_open_outage_open_until_the_charger_recovers() -> None:
         at(0),
         at(30),
     )
+
+
+def test_notify_event_problem_takes_ports_down_until_cleared() -> None:
+    """2.x NotifyEvent Problem=true on EVSE 1 (no connector): every known connector of it."""
+    m = model()
+    status(m, PortKey("CP1", 1, 1), 0, "Available")
+    status(m, PortKey("CP1", 1, 2), 0, "Available")
+    status(m, P2, 0, "Available")
+    m.device_problem("CP1", 1, None, Cause.HARDWARE, at(5), at(5))
+    assert [m.health(p).health for p in (PortKey("CP1", 1, 1), PortKey("CP1", 1, 2), P2)] == [
+        Health.DOWN,
+        Health.DOWN,
+        Health.UP,
+    ]
+    status(m, PortKey("CP1", 1, 1), 6, "Available")  # a status does not clear the problem
+    assert m.health(PortKey("CP1", 1, 1)).health is Health.DOWN
+    m.device_problem("CP1", 1, None, None, at(9), at(9))
+    assert m.health(PortKey("CP1", 1, 1)).health is Health.UP
+    m.device_problem("CP1", None, None, Cause.HARDWARE, at(10), at(10))  # the station
+    assert m.health(P2).health is Health.DOWN
