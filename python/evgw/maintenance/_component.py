@@ -15,6 +15,7 @@ from evgw.ocpp._time import utc_now
 from . import _metrics, _store
 from ._api import maintenance_api
 from ._classify import StatusFacts
+from ._derate import DerateWatch
 from ._desk import TicketDesk
 from ._detect import OfflineDetector
 from ._guard import StormGuard
@@ -65,6 +66,7 @@ class Maintenance(Component):
             plugins=ctx.plugins,
         )
         self.remediator.on_reset = self.rules.reset_sent
+        self.derate = DerateWatch(self.cfg.health, self.model)
         self._unwritten: list[OutageRecord] = []
         self._subscribe(ctx.events)
 
@@ -77,6 +79,10 @@ class Maintenance(Component):
         bus.subscribe(ev.TransactionStopped, self.rules.stopped)
         bus.subscribe(ev.SecurityEventReceived, self.rules.security)
         bus.subscribe(ev.DeviceEventReported, self.on_device_event)
+        if self.cfg.health.derate:
+            bus.subscribe(ev.TransactionStarted, self.derate.started)
+            bus.subscribe(ev.MeterValuesReceived, self.derate.meter)
+            bus.subscribe(ev.TransactionStopped, lambda e: self.derate.stopped(e, utc_now()))
 
     # events (quick, in the publisher's task) ----------------------------------------------------
 
@@ -101,7 +107,14 @@ class Maintenance(Component):
             return
         active = e.actual_value.strip().lower() == "true" and not e.cleared
         cause = self.cfg.error_cause(e.tech_code) if active else None
-        self.model.device_problem(e.charger_id, e.evse_id, e.connector_id, cause, e.at, utc_now())
+        self.model.device_problem(
+            e.charger_id,
+            evse_id=e.evse_id,
+            connector_id=e.connector_id,
+            cause=cause,
+            at=e.at,
+            received_at=utc_now(),
+        )
 
     def on_connected(self, e: ev.ChargerConnected) -> None:
         self.detector.connected(e.charger_id)

@@ -90,6 +90,19 @@ class HealthConfig:
     max_connectors: int = 16  # higher connector ids are ignored (and counted)
     error_causes: dict[str, str] = attrs.field(factory=dict)  # added to the defaults
     quirks: tuple[Quirk, ...] = ()
+    derate: tuple[DerateRule, ...] = ()
+
+
+@attrs.frozen
+class DerateRule:
+    """A port of `model` (empty: any) whose sessions peak at or below `low_kw` `sessions`
+    times in a row is not up (cause hardware) from the first of them until a session reaches
+    `min_kw` (the minimum power level, e.g. 150 kW for NEVI DC ports)."""
+
+    min_kw: float
+    low_kw: float
+    model: str = ""
+    sessions: int = 5
 
 
 @attrs.frozen

@@ -113,9 +113,18 @@ class HealthModel:
         self._add(port, state, (when, Source.PORT, verdict.cause))
         return True
 
+    def power(
+        self, port: PortKey, cause: Cause | None, at: datetime, received_at: datetime
+    ) -> None:
+        """Derated (`cause`) or delivering its minimum power again (None) since `at`."""
+        charger = self._charger(port.charger_id)
+        when = self.event_time(at, received_at)
+        self._add(port, self._port(charger, port), (when, Source.POWER, cause))
+
     def device_problem(
         self,
         charger_id: str,
+        *,
         evse_id: int | None,
         connector_id: int | None,
         cause: Cause | None,

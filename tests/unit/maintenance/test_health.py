@@ -189,7 +189,9 @@ def test_notify_event_problem_takes_ports_down_until_cleared() -> None:
     status(m, PortKey("CP1", 1, 1), 0, "Available")
     status(m, PortKey("CP1", 1, 2), 0, "Available")
     status(m, P2, 0, "Available")
-    m.device_problem("CP1", 1, None, Cause.HARDWARE, at(5), at(5))
+    m.device_problem(
+        "CP1", evse_id=1, connector_id=None, cause=Cause.HARDWARE, at=at(5), received_at=at(5)
+    )
     assert [m.health(p).health for p in (PortKey("CP1", 1, 1), PortKey("CP1", 1, 2), P2)] == [
         Health.DOWN,
         Health.DOWN,
@@ -197,7 +199,9 @@ def test_notify_event_problem_takes_ports_down_until_cleared() -> None:
     ]
     status(m, PortKey("CP1", 1, 1), 6, "Available")  # a status does not clear the problem
     assert m.health(PortKey("CP1", 1, 1)).health is Health.DOWN
-    m.device_problem("CP1", 1, None, None, at(9), at(9))
+    m.device_problem("CP1", evse_id=1, connector_id=None, cause=None, at=at(9), received_at=at(9))
     assert m.health(PortKey("CP1", 1, 1)).health is Health.UP
-    m.device_problem("CP1", None, None, Cause.HARDWARE, at(10), at(10))  # the station
+    m.device_problem(  # the station
+        "CP1", evse_id=None, connector_id=None, cause=Cause.HARDWARE, at=at(10), received_at=at(10)
+    )
     assert m.health(P2).health is Health.DOWN
