@@ -214,3 +214,30 @@ async def test_offline_too_long_opens_a_ticket(nursery: trio.Nursery, tmp_path: 
     async with await client(run) as api:
         body = await poll(api, "/tickets", tickets_with("offline"))
         assert body["items"][0]["charger_id"] == "CP1"
+
+
+async def test_a_workflow_resumes_after_a_restart(nursery: trio.Nursery, tmp_path: Path) -> None:
+    async with trio.open_nursery() as first:
+        run = await serve(first, tmp_path, remediation={"recovery_timeout_s": 60})
+        async with connect_charger(run.charger_url("CP1"), user="CP1", password=PASSWORD) as cp:
+            await cp.result("BootNotification", BOOT)
+            await cp.result("StatusNotification", status(1, "Faulted", "OtherError"))
+            await wait_call(cp, "Reset")
+            async with await client(run) as api:
+                await poll(
+                    api,
+                    "/chargers/CP1/remediation-audit",
+                    lambda b: (
+                        ("soft_reset", "sent") in [(r["step"], r["outcome"]) for r in b["items"]]
+                    ),
+                )
+        run.server.stop()  # evgw restarts while the playbook waits for the charger
+    run = await serve(nursery, tmp_path, remediation={"recovery_timeout_s": 5})
+    async with connect_charger(run.charger_url("CP1"), user="CP1", password=PASSWORD) as cp:
+        await cp.result("BootNotification", BOOT)
+        await cp.result("StatusNotification", status(1, "Available"))
+        async with await client(run) as api:
+            steps = await finished(api)
+        assert steps[-2:] == [("wait_recovery", "recovered"), ("finished", "recovered")]
+        assert [s for s in steps if s[0] == "soft_reset"] == [("soft_reset", "sent")]
+        assert calls(cp, "Reset") == []

@@ -143,8 +143,11 @@ def running_remediations(db: Db) -> list[Remediation]:
         "SELECT id, charger_id, evse_id, connector_id, error_code, playbook, step"
         " FROM mnt_remediations WHERE state = 'running'"
     )
+    # acted: a reset may have been sent before the restart, so the next wait waits
     return [
-        Remediation(str(r[0]), PortKey(str(r[1]), int(r[2]), int(r[3])), r[4], str(r[5]), int(r[6]))
+        Remediation(
+            str(r[0]), PortKey(str(r[1]), int(r[2]), int(r[3])), r[4], str(r[5]), int(r[6]), True
+        )
         for r in rows
     ]
 
@@ -264,6 +267,7 @@ class Remediator:
             name = steps[rem.step]
             outcome = await self._step(name, rem)
             rem.step += 1
+            await self._save_position(rem)
             if outcome is not Outcome.CONTINUE:
                 return outcome
         return Outcome.TICKET
@@ -286,6 +290,11 @@ class Remediator:
         outcome = Outcome(answer) if answer in {o.value for o in Outcome} else Outcome.CONTINUE
         await self._record(rem, name, str(outcome), {"plugin": answer is not None})
         return outcome
+
+    async def _save_position(self, rem: Remediation) -> None:
+        """A finished step is not run again after a restart (one in progress is)."""
+        now = utc_now()
+        await self.store.write(lambda db: _save(db, rem, "running", now))
 
     async def _record(
         self, rem: Remediation, step: str, outcome: str, detail: Any, state: str = "running"
