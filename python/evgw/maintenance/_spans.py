@@ -77,17 +77,23 @@ def per_bucket(spans: list[Span], buckets: list[Span]) -> list[Fraction]:
     for start, end in spans:
         while j < len(buckets) and buckets[j][1] <= start:
             j += 1
+        if j < len(buckets) and buckets[j][0] <= start and end <= buckets[j][1]:
+            totals[j] += (end - start) // _ONE_US  # the common case: inside one bucket
+            continue
         k = j
         while k < len(buckets) and buckets[k][0] < end:
             lo, hi = max(start, buckets[k][0]), min(end, buckets[k][1])
             if lo < hi:
-                totals[k] += _micros(hi - lo)
+                totals[k] += (hi - lo) // _ONE_US
             k += 1
     return [Fraction(t, _US_PER_MINUTE) for t in totals]
 
 
+_ONE_US = timedelta(microseconds=1)
+
+
 def _micros(delta: timedelta) -> int:
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return delta // _ONE_US
 
 
 def take_minutes(spans: list[Span], budget: Fraction) -> list[Span]:
