@@ -71,6 +71,10 @@ async def test_kill9_and_retries_bill_every_session_exactly_once(tmp_path: Path)
                 await server.start(nursery)
                 await trio.sleep(2)
                 stopping.set()
+                # A second for pending messages; a closing handshake may wait up to
+                # trio-websocket's 60 s timeout, and what counts is in the database.
+                await trio.sleep(1)
+                fleet.cancel_scope.cancel()
             completed, cdrs, holds = await wait_billed(store)
             await server.kill(signal.SIGTERM)
 
