@@ -23,6 +23,7 @@ from evgw.testing.fleet import (
     SimClock,
     check_capacity,
     client_context,
+    percentile,
     version_mix,
 )
 
@@ -185,12 +186,27 @@ def common_figures(h: Harness) -> dict[str, Any]:
     last = h.samples[-1] if h.samples else None
     return {
         "actions": by_action,
+        "rtt_ms_by_action": latency_by_action(rec),
         "events": dict(rec.events),
         "error_samples": rec.error_samples[:20],
         "server_rss_mb_max": max((x.server_rss_mb for x in h.samples), default=0.0),
         "server_cpu_s_total": last.server_cpu_s if last else 0.0,
         "timeline": [attrs.asdict(x) for x in h.samples],
     }
+
+
+def latency_by_action(rec: Recorder) -> dict[str, dict[str, float]]:
+    """p50/p99 round trip per action over the whole run (e.g. 1.6 StartTransaction against
+    2.0.1 TransactionEvent in a mixed fleet)."""
+    out = {}
+    for action, values in sorted(rec.by_action.items()):
+        ordered = sorted(values)
+        out[action] = {
+            "count": len(ordered),
+            "p50_ms": round(percentile(ordered, 50) * 1000, 2),
+            "p99_ms": round(percentile(ordered, 99) * 1000, 2),
+        }
+    return out
 
 
 def window(h: Harness, start: Sample, end: Sample) -> dict[str, Any]:

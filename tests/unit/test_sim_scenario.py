@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from evgw.testing.fleet import version_mix
 
+from loadtests.harness import charger_specs
 from loadtests.scenario import ScenarioError, load, parse
 
 SCENARIOS = sorted((Path(__file__).parents[2] / "loadtests" / "scenarios").glob("*.toml"))
@@ -106,3 +107,24 @@ def test_version_mix_has_the_shares_and_is_reproducible(n: int) -> None:
     assert mix == version_mix(n, shares, seed=5)
     if n > 10:
         assert mix != sorted(mix)  # spread over the fleet, not in blocks
+
+
+@pytest.mark.parametrize(("profile", "password"), [(0, False), (1, True), (2, True), (3, False)])
+def test_charger_specs_follow_the_security_profile_and_the_mix(
+    profile: int, password: bool
+) -> None:
+    s = parse(
+        {
+            "kind": "steady",
+            "fleet": {
+                "chargers": 10,
+                "security_profile": profile,
+                "ocpp_versions": {"ocpp1.6": 0.2, "ocpp2.0.1": 0.8},
+            },
+        }
+    )
+    certs = {"LT00003": ("c.pem", "c.key")} if profile == 3 else {}
+    specs = charger_specs(s, True, certs)
+    assert [x.ocpp_version for x in specs].count("ocpp2.0.1") == 8
+    assert all((x.password is not None) == password for x in specs)
+    assert [x.client_cert for x in specs if x.client_cert] == list(certs.values())
