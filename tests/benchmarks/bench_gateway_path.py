@@ -60,15 +60,15 @@ def meter_frame(message_id: str, tx: int, wh: int) -> str:
     return json.dumps([2, message_id, "MeterValues", payload])
 
 
-async def prepare(db_url: str, n: int) -> None:
+async def prepare(db_url: str, n: int, profile: int = 1) -> None:
     store = await open_store(db_url)
     try:
-        hashed = hash_password(PASSWORD)
+        hashed = hash_password(PASSWORD) if profile else None
         for i in range(n):
             await store.put_charger(
                 ChargerRegistration(
                     id=f"B{i:05d}",
-                    security_profile=1,
+                    security_profile=profile,
                     password_hash=hashed,
                     boot_policy=BootPolicy.ACCEPTED,
                 )
