@@ -4,7 +4,7 @@ use std::fmt;
 
 use super::complex::C64;
 use super::demand::Demand;
-use super::problem::{Problem, ProblemBuilder, RowKind};
+use super::problem::{Problem, ProblemBuilder, Row, RowKind, Term};
 use super::topology::{Topology, Wiring};
 
 /// `phase` 0..=2 is L1..L3 (wye) or line a..c (delta); `POWER` is the node's W row.
@@ -55,8 +55,12 @@ pub struct Compiled {
 type Loads = ([(u8, C64); 3], usize, f64);
 
 pub fn compile(topology: &Topology, demands: &[Demand]) -> Result<Compiled, DemandError> {
-    let (mut builder, labels, node_rows) = node_rows(topology);
+    let (mut rows, labels, node_rows) = node_rows(topology);
+    let depth = topology.depth().max(1);
+    let mut conn_start = Vec::with_capacity(demands.len() + 1);
+    let mut terms = Vec::with_capacity(demands.len() * depth * 4);
     for (i, d) in demands.iter().enumerate() {
+        conn_start.push(terms.len());
         if d.node >= topology.nodes.len() {
             return Err(DemandError::UnknownNode {
                 connector: i,
@@ -73,35 +77,52 @@ pub fn compile(topology: &Topology, demands: &[Demand]) -> Result<Compiled, Dema
             continue;
         }
         for &node in topology.chain(d.node) {
-            add_loads(&mut builder, &node_rows[node], i, d, &loads);
+            let mut sink = Sink {
+                rows: &mut rows,
+                terms: &mut terms,
+                fixed_a: d.is_fixed().then_some(d.fixed_a),
+            };
+            sink.add(&node_rows[node], &loads);
         }
     }
+    conn_start.push(terms.len());
     Ok(Compiled {
-        problem: builder.finish(demands.len()),
+        problem: ProblemBuilder::from_connectors(rows, conn_start, terms),
         labels,
     })
 }
 
-fn add_loads(b: &mut ProblemBuilder, rows: &[Option<usize>; 4], i: usize, d: &Demand, l: &Loads) {
-    let (terms, count, watts) = l;
-    let mut put = |row: usize, coeff: C64| {
-        if d.is_fixed() {
-            b.add_base(row, coeff.scale(d.fixed_a));
-        } else {
-            b.add_term(row, i, coeff);
-        }
-    };
-    for &(phase, coeff) in &terms[..*count] {
-        if let Some(row) = rows[phase as usize] {
-            put(row, coeff);
+/// Where one connector's loads go: terms, or the rows' base for a fixed load.
+struct Sink<'a> {
+    rows: &'a mut [Row],
+    terms: &'a mut Vec<Term>,
+    fixed_a: Option<f64>,
+}
+
+impl Sink<'_> {
+    fn put(&mut self, row: usize, coeff: C64) {
+        match self.fixed_a {
+            Some(amps) => self.rows[row].base += coeff.scale(amps),
+            None => self.terms.push(Term {
+                index: u32::try_from(row).expect("fewer than 2^32 rows"),
+                coeff,
+            }),
         }
     }
-    if let Some(row) = rows[RowLabel::POWER as usize] {
-        put(row, C64::real(*watts));
+
+    fn add(&mut self, rows: &[Option<usize>; 4], (terms, count, watts): &Loads) {
+        for &(phase, coeff) in &terms[..*count] {
+            if let Some(row) = rows[phase as usize] {
+                self.put(row, coeff);
+            }
+        }
+        if let Some(row) = rows[RowLabel::POWER as usize] {
+            self.put(row, C64::real(*watts));
+        }
     }
 }
 
-fn node_rows(t: &Topology) -> (ProblemBuilder, Vec<RowLabel>, Vec<[Option<usize>; 4]>) {
+fn node_rows(t: &Topology) -> (Vec<Row>, Vec<RowLabel>, Vec<[Option<usize>; 4]>) {
     let mut b = ProblemBuilder::with_capacity(t.nodes.len() * 4, 0);
     let mut labels = Vec::with_capacity(t.nodes.len() * 4);
     let mut index = Vec::with_capacity(t.nodes.len());
@@ -138,7 +159,7 @@ fn node_rows(t: &Topology) -> (ProblemBuilder, Vec<RowLabel>, Vec<[Option<usize>
         }
         index.push(rows);
     }
-    (b, labels, index)
+    (b.into_rows(), labels, index)
 }
 
 fn phase_voltage(wiring: Wiring, voltage: f64) -> f64 {

@@ -52,7 +52,10 @@ struct Filler<'a> {
     rising: Vec<bool>,
     x: Vec<f64>,
     lambda: f64,
+    /// Row saturations (connectors reaching their bound are in `caps`, sorted once).
     heap: BinaryHeap<Reverse<Event>>,
+    caps: Vec<(f64, u32)>,
+    next_cap: usize,
 }
 
 /// Limits for the admitted connectors (0 for the rest); `values` are the row values with
@@ -99,7 +102,9 @@ impl<'a> Filler<'a> {
             rising: vec![false; admitted.len()],
             x: vec![0.0; admitted.len()],
             lambda: 0.0,
-            heap: BinaryHeap::with_capacity(rows + admitted.len()),
+            heap: BinaryHeap::with_capacity(rows),
+            caps: Vec::with_capacity(admitted.len()),
+            next_cap: 0,
         };
         f.start(admitted);
         f
@@ -114,10 +119,10 @@ impl<'a> Filler<'a> {
                 for t in self.problem.conn_terms(i) {
                     self.k[t.index as usize] += t.coeff.scale(b.weight);
                 }
-                let at = (b.ub - b.lb) / b.weight;
-                self.push(at, false, i, 0);
+                self.caps.push(((b.ub - b.lb) / b.weight, index(i)));
             }
         }
+        self.caps.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         for r in 0..self.problem.rows.len() {
             self.schedule(r);
         }
@@ -151,8 +156,26 @@ impl<'a> Filler<'a> {
         root.max(self.lambda)
     }
 
+    /// The next event: the earlier of the next row saturation and the next connector bound.
+    fn next(&mut self) -> Option<Event> {
+        let cap = self.caps.get(self.next_cap).copied();
+        match (self.heap.peek(), cap) {
+            (Some(Reverse(e)), Some((at, _))) if e.at < at => self.heap.pop().map(|r| r.0),
+            (_, Some((at, index))) => {
+                self.next_cap += 1;
+                Some(Event {
+                    at,
+                    row: false,
+                    index,
+                    version: 0,
+                })
+            }
+            (_, None) => self.heap.pop().map(|r| r.0),
+        }
+    }
+
     fn run(&mut self) {
-        while let Some(Reverse(e)) = self.heap.pop() {
+        while let Some(e) = self.next() {
             let i = e.index as usize;
             if !e.row {
                 if self.rising[i] {

@@ -117,8 +117,57 @@ impl ProblemBuilder {
         self.triples.push((row, conn, coeff));
     }
 
+    pub fn into_rows(self) -> Vec<Row> {
+        self.rows
+    }
+
     pub fn row_count(&self) -> usize {
         self.rows.len()
+    }
+
+    /// Rows plus the connector-ordered terms (`conn_start` has one entry per connector and
+    /// a final one): only the row side needs building, by one transposition.
+    ///
+    /// # Panics
+    /// With 2^32 connectors or more.
+    pub fn from_connectors(
+        rows: Vec<Row>,
+        conn_start: Vec<usize>,
+        conn_terms: Vec<Term>,
+    ) -> Problem {
+        let mut row_start = vec![0usize; rows.len() + 1];
+        for t in &conn_terms {
+            row_start[t.index as usize + 1] += 1;
+        }
+        for r in 0..rows.len() {
+            row_start[r + 1] += row_start[r];
+        }
+        let mut next = row_start.clone();
+        let mut row_terms = vec![
+            Term {
+                index: 0,
+                coeff: C64::ZERO
+            };
+            conn_terms.len()
+        ];
+        for conn in 0..conn_start.len().saturating_sub(1) {
+            let index = u32::try_from(conn).expect("fewer than 2^32 connectors");
+            for t in &conn_terms[conn_start[conn]..conn_start[conn + 1]] {
+                let slot = &mut next[t.index as usize];
+                row_terms[*slot] = Term {
+                    index,
+                    coeff: t.coeff,
+                };
+                *slot += 1;
+            }
+        }
+        Problem {
+            rows,
+            row_start,
+            row_terms,
+            conn_start,
+            conn_terms,
+        }
     }
 
     pub fn finish(self, connectors: usize) -> Problem {
