@@ -1,7 +1,8 @@
 """`evgw demo`: the gateway on embedded SQLite plus a simulated fleet living a day fast.
 
 Two sites (the JPL and Caltech workloads), EVs arrive and leave, meter values flow, now and
-then a connector faults and recovers; a live terminal view shows it all. Ctrl-C stops the fleet
+then a connector faults and recovers; load management holds each site at its limit (the
+"limit kW" column beside "load kW"); a live terminal view shows it all. Ctrl-C stops the fleet
 first, then drains the gateway and closes the store, so the database stays consistent.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import trio
@@ -39,10 +40,42 @@ DAY_S = 600.0  # one simulated day in ten real minutes
 START_HOUR = 5.0  # local time in Pasadena when the demo begins
 PASSWORD = "demo-charger-password"
 TOKENS = tuple(f"DEMO{i:03d}" for i in range(40))
+SITE_LIMIT_A = {"jpl": 60.0, "caltech": 40.0}  # per phase, 230/400 V: well below the peak
+VOLTAGE = 230.0
 
 
-def _config(db: str, spool: Path) -> dict[str, object]:
+def _sites(specs: list[ChargerSpec]) -> list[dict[str, object]]:
+    return [
+        {
+            "id": site,
+            "name": f"demo {site}",
+            "nodes": [{"id": "grid", "limit_a": limit}],
+            "chargers": [
+                {"id": s.charger_id, "node": "grid", "connectors": 2}
+                for s in specs
+                if s.site == site
+            ],
+        }
+        for site, limit in SITE_LIMIT_A.items()
+    ]
+
+
+def _limits_kw() -> dict[str, float]:
+    return {site: 3 * VOLTAGE * amps / 1000 for site, amps in SITE_LIMIT_A.items()}
+
+
+def _epoch() -> datetime:
+    """13:00 UTC (05:00 in Pasadena) at or after now: the chargers' clocks never lag evgw's,
+    so the TxProfiles evgw starts "now" are in force at once on the fast simulated clock."""
+    now = datetime.now(UTC)
+    epoch = now.replace(hour=13, minute=0, second=0, microsecond=0)
+    return epoch if epoch >= now else epoch + timedelta(days=1)
+
+
+def _config(db: str, spool: Path, specs: list[ChargerSpec]) -> dict[str, object]:
     return {
+        # a simulated day lasts DAY_S: profiles must outlive the compressed time
+        "smartcharging": {"sites": _sites(specs), "tx_profile_duration_s": 30 * 86_400},
         "ocpp": {"listen": "127.0.0.1:0", "spool_dir": str(spool), "messages_per_second": 100.0},
         "api": {"listen": "127.0.0.1:0"},
         "store": {"url": db},
@@ -76,7 +109,7 @@ def _fleet(url: str, specs: list[ChargerSpec], out: Path, stop: trio.Event) -> F
     speed = 86_400.0 / DAY_S
     env = FleetEnv(
         url=url,
-        clock=SimClock(datetime(2026, 3, 2, 13, tzinfo=UTC), speed),
+        clock=SimClock(_epoch(), speed),
         recorder=Recorder(),
         protocol=Ocpp16(),
         output_dir=out,
@@ -106,7 +139,7 @@ async def _view(fleet: Fleet, urls: list[str], console: Console, stop: trio.Even
     with Live(console=console, auto_refresh=False, transient=False) as live:
         while not stop.is_set():
             log.poll(f"{fleet.env.clock.datetime_at(fleet.env.clock.now()):%H:%M}")
-            live.update(render(fleet, log, urls), refresh=True)
+            live.update(render(fleet, log, urls, _limits_kw()), refresh=True)
             with trio.move_on_after(0.5):
                 await stop.wait()
 
@@ -122,11 +155,11 @@ async def _until_stopped(stop: trio.Event, seconds: float) -> None:
 async def _demo(db: str, chargers: int, seconds: float, console: Console) -> None:
     raise_fd_limit()
     with tempfile.TemporaryDirectory(prefix="evgw-demo-") as tmp:
-        server = Server(config_from_dict(_config(db, Path(tmp) / "spool")))
+        specs = _specs(chargers)
+        server = Server(config_from_dict(_config(db, Path(tmp) / "spool", specs)))
         async with trio.open_nursery() as nursery:
             endpoints = await nursery.start(server.run)
             assert server.store is not None
-            specs = _specs(chargers)
             await _register(server.store, specs)
             stop = trio.Event()
             fleet = _fleet(f"ws://127.0.0.1:{endpoints.ocpp_port}/ocpp", specs, Path(tmp), stop)

@@ -50,7 +50,7 @@ class EventLog:
             self.lines.appendleft(f"{at} {where} [green]fault cleared[/green]")
 
 
-def _sites(fleet: Fleet) -> Table:
+def _sites(fleet: Fleet, limits_kw: dict[str, float]) -> Table:
     table = Table(title="Sites", expand=True)
     for column in ("site", "chargers", "online", "sessions", "load kW", "limit kW"):
         table.add_column(column, justify="right" if column != "site" else "left")
@@ -63,12 +63,15 @@ def _sites(fleet: Fleet) -> Table:
             str(sum(c.link is not None for c in members)),
             str(sum(k.tx is not None for k in conns)),
             f"{sum(k.power_w for k in conns) / 1000:.1f}",
-            "—",
+            f"{limits_kw[site]:.1f}" if site in limits_kw else "—",
         )
     return table
 
 
-def render(fleet: Fleet, log: EventLog, urls: list[str]) -> Group:
+def render(
+    fleet: Fleet, log: EventLog, urls: list[str], limits_kw: dict[str, float] | None = None
+) -> Group:
+    """`limits_kw`: per site, the limit load management holds it at (shown beside the load)."""
     clock = fleet.env.clock
     local = clock.epoch + timedelta(seconds=clock.now()) - timedelta(hours=8)
     stats = fleet.statistics()
@@ -83,6 +86,6 @@ def render(fleet: Fleet, log: EventLog, urls: list[str]) -> Group:
     events = "\n".join(log.lines) or "[dim]waiting for the first EV…[/dim]"
     return Group(
         Panel(head, title="evgw demo — Ctrl-C stops"),
-        _sites(fleet),
+        _sites(fleet, limits_kw or {}),
         Panel(events, title="Recent events"),
     )
