@@ -1,7 +1,7 @@
 //! The depot workload of the allocator benches: a 5-level tree (grid → sites → transformers →
 //! sub-boards → chargers) with two connectors per charger, and seeded churn.
 
-use _core::alloc::{Demand, Node, Topology, Wiring};
+use super::{Demand, Node, Topology, Wiring};
 
 /// xorshift64*: seeded, no dependency.
 pub struct Rng(u64);
