@@ -1,0 +1,270 @@
+"""Quality benchmark: evgw's allocator against acnportal's algorithms on the Caltech ACN site.
+
+Run with a throwaway virtual environment holding acnportal (never a dependency of evgw):
+
+    python3 -m venv /tmp/acn && /tmp/acn/bin/pip install acnportal==0.3.3
+    /tmp/acn/bin/python tests/benchmarks/bench_alloc_acn.py --seeds 1 2 3
+
+The sessions come from evgw's seeded ACN workload generator (run with the evgw virtual
+environment, `EVGW_PYTHON`, default `.venv/bin/python`); evgw's allocator is imported from the
+built extension in `python/evgw/`. acnsim is the simulator for every algorithm: 5-minute
+periods, every scheduler called every period, ideal batteries, the exact (phasor) Caltech
+constraints, AeroVironment/ClipperCreek pilots (`--basic` for continuous BASIC EVSEs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from acnportal import acnsim, algorithms
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "python"))
+from evgw import _core  # noqa: E402  (the built extension, beside the source)
+
+PERIOD_MIN = 5
+WEIGHT_POWER = float(__import__("os").environ.get("EVGW_WEIGHT_POWER", "0"))
+VOLTS = 208.0
+EVSE_MAX_KW = 32 * VOLTS / 1000
+
+WORKLOAD = """
+import json, random, sys
+from evgw.testing.fleet._workload import SessionGenerator, plan_day
+rng = random.Random(int(sys.argv[1]))
+gen = SessionGenerator(sys.argv[2], rng)
+n = int(sys.argv[3])
+plan = plan_day(gen.day(n), n, rng)
+print(json.dumps([[[s.arrival_h, s.duration_h, s.energy_kwh] for s in c] for c in plan]))
+"""
+
+
+def sessions(seed: int, stats: str, evses: int, python: str) -> list[list[list[float]]]:
+    out = subprocess.run(
+        [python, "-c", WORKLOAD, str(seed), stats, str(evses)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    plan: list[list[list[float]]] = json.loads(out.stdout)
+    return plan
+
+
+def events(plan: list[list[list[float]]], station_ids: list[str]) -> acnsim.EventQueue:
+    queue = []
+    per_h = 60 // PERIOD_MIN
+    for station, visits in zip(station_ids, plan, strict=False):
+        for k, (arrival_h, duration_h, energy_kwh) in enumerate(visits):
+            arrival = round(arrival_h * per_h)
+            departure = max(arrival + 1, round((arrival_h + duration_h) * per_h))
+            energy = min(energy_kwh, EVSE_MAX_KW * (departure - arrival) / per_h)
+            battery = acnsim.Battery(100.0, 0.0, EVSE_MAX_KW)
+            ev = acnsim.EV(arrival, departure, energy, station, f"{station}-{k}", battery)
+            queue.append(acnsim.PluginEvent(arrival, ev))
+    return acnsim.EventQueue(queue)
+
+
+class Evgw(algorithms.BaseAlgorithm):
+    """The thin adapter: acnsim's constraint rows and sessions in, evgw's limits out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.max_recompute = 1
+        self.last: dict[str, tuple[float, int]] = {}  # session -> (limit, since period)
+
+    def schedule(self, active_sessions: list[Any]) -> dict[str, list[float]]:
+        info = self.interface.infrastructure_info()
+        index = {sid: i for i, sid in enumerate(info.station_ids)}
+        columns = [self._demand(s, info, index[s.station_id]) for s in active_sessions]
+        cols = {name: [c[name] for c in columns] for name in _COLUMNS}
+        result = _core.allocate_over_rows(self._rows(active_sessions, info, index), cols)  # type: ignore[arg-type]
+        assert not result.violations, result.violations
+        now = self.interface.current_time
+        out = {}
+        for s, amps in zip(active_sessions, result.limits, strict=True):
+            before, since = self.last.get(s.session_id, (0.0, now))
+            self.last[s.session_id] = (amps, now if (amps > 0) != (before > 0) else since)
+            out[s.station_id] = [amps]
+        return out
+
+    @staticmethod
+    def _rows(active: list[Any], info: Any, index: dict[str, int]) -> list[Any]:
+        angles = np.deg2rad(info.phases)
+        rows = []
+        for m, limit in enumerate(info.constraint_limits):
+            terms = []
+            for j, s in enumerate(active):
+                i = index[s.station_id]
+                a = info.constraint_matrix[m, i]
+                if a != 0:
+                    terms.append((j, a * math.cos(angles[i]), a * math.sin(angles[i])))
+            rows.append(("phasor", float(limit), terms))
+        return rows
+
+    def _demand(self, s: Any, info: Any, i: int) -> dict[str, Any]:
+        now = self.interface.current_time
+        allowed = [float(p) for p in info.allowable_pilots[i]]
+        continuous = bool(info.is_continuous[i])
+        positive = [p for p in allowed if p > 0] if not continuous else [6.0]
+        step = 1.0 if continuous else _step(positive)
+        remaining = self.interface.remaining_amp_periods(s)
+        low = max(6.0, min(positive))
+        before, since = self.last.get(s.session_id, (0.0, now))
+        return {
+            "node": 0,
+            "phases": 0b111,
+            "active": remaining > 1e-6,
+            "min_a": low,
+            # an EV stops when its request is met: at most the remaining demand this period
+            "max_a": max(low, min(float(info.max_pilot[i]), s.max_rates[0], math.ceil(remaining))),
+            "measured_a": math.nan,
+            "last_limit_a": before,
+            "state_age_s": (now - since) * PERIOD_MIN * 60.0,
+            "priority": 0,
+            "weight": max(1.0, remaining / max(1, s.departure - now)) ** WEIGHT_POWER,
+            "need_a": remaining / max(1, s.departure - now),
+            "fixed_a": math.nan,
+            "step_a": step,
+        }
+
+
+_COLUMNS = (
+    "node",
+    "phases",
+    "active",
+    "min_a",
+    "max_a",
+    "measured_a",
+    "last_limit_a",
+    "state_age_s",
+    "priority",
+    "weight",
+    "need_a",
+    "fixed_a",
+    "step_a",
+)
+
+
+def _step(pilots: list[float]) -> float:
+    """The spacing of a discrete pilot set: 1 A for {6..32}, 8 A for {8, 16, 24, 32}."""
+    gaps = {round(b - a, 6) for a, b in itertools.pairwise(pilots)}
+    return min(gaps) if gaps else 1.0
+
+
+def algorithm(name: str) -> algorithms.BaseAlgorithm:
+    made: algorithms.BaseAlgorithm = {
+        "uncontrolled": algorithms.UncontrolledCharging,
+        "round_robin": lambda: algorithms.RoundRobin(algorithms.first_come_first_served),
+        "edf": lambda: algorithms.SortedSchedulingAlgo(algorithms.earliest_deadline_first),
+        "llf": lambda: algorithms.SortedSchedulingAlgo(algorithms.least_laxity_first),
+        "evgw": Evgw,
+    }[name]()
+    made.max_recompute = 1
+    return made
+
+
+def metrics(sim: acnsim.Simulator, alg: Any, cap_kw: float) -> dict[str, float]:
+    pilots = sim.pilot_signals
+    currents = {k: np.abs(v) for k, v in acnsim.analysis.constraint_currents(sim).items()}
+    limits = dict(zip(sim.network.constraint_index, sim.network.magnitudes, strict=True))
+    over = sum(int(np.sum(c > limits[k] * (1 + 1e-6) + 1e-6)) for k, c in currents.items())
+    forbidden = int(np.sum((pilots > 1e-9) & (pilots < 6 - 1e-9)))
+    evs = sim.ev_history.values()
+    ratios = [ev.energy_delivered / ev.requested_energy for ev in evs if ev.requested_energy > 0]
+    jain = sum(ratios) ** 2 / (len(ratios) * sum(r * r for r in ratios)) if ratios else 1.0
+    changes, pauses, hours = _stability(sim)
+    solve = [s["solve_time"] for s in alg.solve_stats]
+    return {
+        "energy_pct": 100 * acnsim.analysis.proportion_of_energy_delivered(sim),
+        "served_pct": 100 * acnsim.analysis.proportion_of_demands_met(sim, 0.1),
+        "peak_vs_cap": float(np.max(acnsim.analysis.aggregate_power(sim))) / cap_kw,
+        "jain": jain,
+        "changes_per_h": changes / max(hours, 1e-9),
+        "pauses_per_session": pauses / max(len(ratios), 1),
+        "violations": over + forbidden,
+        "ms_per_call": 1000 * float(np.mean(solve)) if solve else 0.0,
+    }
+
+
+def _stability(sim: acnsim.Simulator) -> tuple[int, int, float]:
+    """Pilot changes and >0 → 0 → >0 pauses while an EV is present and not yet full."""
+    changes = pauses = 0
+    hours = 0.0
+    index = {sid: i for i, sid in enumerate(sim.network.station_ids)}
+    delivered = np.cumsum(sim.charging_rates, axis=1)
+    for ev in sim.ev_history.values():
+        i = index[ev.station_id]
+        row = sim.pilot_signals[i, ev.arrival : ev.departure]
+        hours += len(row) * PERIOD_MIN / 60
+        changes += int(np.sum(np.abs(np.diff(row)) > 1e-9))
+        start = delivered[i, ev.arrival - 1] if ev.arrival > 0 else 0.0
+        want = ev.requested_energy * 1000 / VOLTS * 60 / PERIOD_MIN  # A·periods
+        not_full = (delivered[i, ev.arrival : ev.departure] - start) < want - 1e-6
+        on = row > 1e-9
+        pauses += int(np.sum(on[:-1] & ~on[1:] & not_full[1:]))
+    return changes, pauses, hours
+
+
+def run(cap_kw: float, name: str, plan: Any, basic: bool) -> dict[str, float]:
+    network = acnsim.sites.caltech_acn(basic_evse=basic, transformer_cap=cap_kw)
+    alg = algorithm(name)
+    start = datetime(2026, 3, 2, tzinfo=UTC)
+    sim = acnsim.Simulator(
+        network, alg, events(plan, network.station_ids), start, period=PERIOD_MIN, verbose=False
+    )
+    sim.run()
+    return metrics(sim, alg, cap_kw)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--caps", type=float, nargs="+", default=[50, 75, 100, 150])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--stats", default="jpl", help="ACN workload statistics: jpl or caltech")
+    parser.add_argument(
+        "--algorithms", nargs="+", default=["uncontrolled", "round_robin", "edf", "llf", "evgw"]
+    )
+    parser.add_argument("--basic", action="store_true", help="continuous BASIC EVSEs")
+    parser.add_argument("--python", default=str(ROOT / ".venv/bin/python"))
+    args = parser.parse_args()
+    plans = {seed: sessions(seed, args.stats, 54, args.python) for seed in args.seeds}
+    keys = [
+        "energy_pct",
+        "served_pct",
+        "peak_vs_cap",
+        "jain",
+        "changes_per_h",
+        "pauses_per_session",
+        "violations",
+        "ms_per_call",
+    ]
+    pilots = "BASIC" if args.basic else "AV/CC"
+    counts = [sum(map(len, p)) for p in plans.values()]
+    print(f"stats={args.stats} seeds={args.seeds} pilots={pilots} sessions/seed={counts}")
+    print("| cap kW | algorithm | " + " | ".join(keys) + " |")
+    print("|---" * (len(keys) + 2) + "|")
+    for cap in args.caps:
+        for name in args.algorithms:
+            t0 = time.perf_counter()
+            runs = [run(cap, name, plans[s], args.basic) for s in args.seeds]
+            mean = {k: float(np.mean([r[k] for r in runs])) for k in keys}
+            mean["violations"] = float(sum(r["violations"] for r in runs))
+            cells = " | ".join(
+                f"{mean[k]:.3g}" if k != "violations" else f"{int(mean[k])}" for k in keys
+            )
+            print(f"| {cap:g} | {name} | {cells} |", flush=True)
+            print(f"  ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()
