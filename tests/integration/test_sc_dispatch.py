@@ -40,16 +40,20 @@ def profiles(cp: ScriptedCharger, purpose: str) -> list[dict[str, Any]]:
     ]
 
 
+async def setup_site(running: Running, site_id: str, site: dict[str, Any]) -> httpx.AsyncClient:
+    for spec in site["chargers"]:
+        await register(running, spec["id"])
+    await add_token(running, "TAG1")
+    api = await admin(running)
+    assert (await api.put(f"/api/v1/sites/{site_id}", json=site)).status_code == 201
+    return api
+
+
 async def setup(
     nursery: trio.Nursery, tmp_path: Path, site: dict[str, Any]
 ) -> tuple[Running, httpx.AsyncClient]:
     running = await start_server(nursery, sc_config(tmp_path))
-    for charger in site["chargers"]:
-        await register(running, charger["id"])
-    await add_token(running, "TAG1")
-    api = await admin(running)
-    assert (await api.put("/api/v1/sites/s1", json=site)).status_code == 201
-    return running, api
+    return running, await setup_site(running, "s1", site)
 
 
 @asynccontextmanager

@@ -70,7 +70,8 @@ def charging(sent: float | None, sent_at: float = 0.0) -> Live:
 @pytest.mark.parametrize(
     ("sent", "target", "now", "expected"),
     [
-        (None, 16.0, 1.0, Kind.FIRST),
+        (None, 16.0, 1.0, Kind.FIRST),  # above the 10 A fallback
+        (None, 8.0, 1.0, Kind.REDUCE),  # below it: a reduction, sent at once
         (16.0, 10.0, 1.0, Kind.REDUCE),  # at once, no dwell
         (16.0, 16.0, 1.0, None),  # identical: never resent ...
         (16.0, 16.0, 601.0, Kind.REFRESH),  # ... except the keep-alive
@@ -81,24 +82,24 @@ def charging(sent: float | None, sent_at: float = 0.0) -> Live:
     ],
 )
 def test_decide(sent: float | None, target: float, now: float, expected: Kind | None) -> None:
-    assert decide(charging(sent), target, now, CFG) is expected
+    assert decide(charging(sent), target, now, CFG, 10.0) is expected
 
 
 def test_nothing_is_sent_while_pending_offline_or_waiting_to_retry() -> None:
     live = charging(16.0)
     live.pending = True
-    assert decide(live, 10.0, 1.0, CFG) is None
+    assert decide(live, 10.0, 1.0, CFG, 10.0) is None
     live.pending, live.online = False, False
-    assert decide(live, 10.0, 1.0, CFG) is None
+    assert decide(live, 10.0, 1.0, CFG, 10.0) is None
     live.online = True
     live.set_fixed(32.0, "rejected", 1.0)
-    assert decide(live, 10.0, 100.0, CFG) is None
-    assert decide(live, 10.0, 302.0, CFG) is Kind.REDUCE
+    assert decide(live, 10.0, 100.0, CFG, 10.0) is None
+    assert decide(live, 10.0, 302.0, CFG, 10.0) is Kind.REDUCE
 
 
 def test_plan_sends_reductions_first_within_the_budget() -> None:
-    up = [Change(charging(6.0), "s", 20.0, Kind.INCREASE) for _ in range(3)]
-    down = [Change(charging(20.0), "s", 6.0, Kind.REDUCE) for _ in range(2)]
+    up = [Change(charging(6.0), "s", 20.0, Kind.INCREASE, 6.0) for _ in range(3)]
+    down = [Change(charging(20.0), "s", 6.0, Kind.REDUCE, 20.0) for _ in range(2)]
     chosen = plan(up + down, 3, {}, 100.0, 5.0)
     assert [c.kind for c in chosen] == [Kind.REDUCE, Kind.REDUCE]  # no raise beside a reduction
     gates = {"s": SiteGate()}

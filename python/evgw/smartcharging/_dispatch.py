@@ -26,6 +26,7 @@ class Change:
     site_id: str
     target_a: float
     kind: Kind
+    from_a: float  # the limit in force: the accepted one, else the fallback share
 
 
 def _blocked(live: Live, now: float, cfg: SmartChargingConfig) -> bool:
@@ -39,11 +40,14 @@ def _blocked(live: Live, now: float, cfg: SmartChargingConfig) -> bool:
     )
 
 
-def decide(live: Live, target_a: float, now: float, cfg: SmartChargingConfig) -> Kind | None:
+def decide(
+    live: Live, target_a: float, now: float, cfg: SmartChargingConfig, fallback_a: float
+) -> Kind | None:
+    """`fallback_a`: what the charger runs before its first TxProfile (the safe share)."""
     if _blocked(live, now, cfg):
         return None
     if live.sent_a is None:
-        return Kind.FIRST
+        return Kind.REDUCE if target_a < fallback_a - 1e-9 else Kind.FIRST
     if target_a < live.sent_a - 1e-9:
         return Kind.REDUCE
     if target_a > live.sent_a + 1e-9:
@@ -94,9 +98,7 @@ def plan(
     that reduces in the same batch."""
     chosen: list[Change] = []
     reducing: set[str] = set()
-    for change in sorted(
-        changes, key=lambda c: (c.kind, -abs(c.target_a - (c.live.sent_a or 0.0)))
-    ):
+    for change in sorted(changes, key=lambda c: (c.kind, -abs(c.target_a - c.from_a))):
         if len(chosen) >= budget:
             break
         gate = gates.setdefault(change.site_id, SiteGate())
@@ -111,6 +113,4 @@ def plan(
 
 
 def _raises(change: Change) -> bool:
-    return change.kind in (Kind.INCREASE, Kind.FIRST) and change.target_a > (
-        change.live.sent_a or 0.0
-    )
+    return change.kind in (Kind.INCREASE, Kind.FIRST) and change.target_a > change.from_a

@@ -105,9 +105,11 @@ class Ticker:
                 if live.fixed_why not in ("rejected", "unanswered"):
                     continue
                 target = shares[key[0]]  # a retry asks for the safe share only
-            kind = decide(live, target, now, self.cfg)
+            fallback = shares[key[0]]
+            kind = decide(live, target, now, self.cfg, fallback)
             if kind is not None:
-                out.append(Change(live, runtime.site.id, target, kind))
+                held = fallback if live.sent_a is None else live.sent_a
+                out.append(Change(live, runtime.site.id, target, kind, held))
         return out
 
     def _mark_sending(self, change: Change) -> None:
