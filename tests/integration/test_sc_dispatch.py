@@ -94,24 +94,25 @@ async def until(check: Callable[[], bool]) -> None:
 async def test_base_profiles_then_reductions_before_increases(
     nursery: trio.Nursery, tmp_path: Path
 ) -> None:
-    running, api = await setup(nursery, tmp_path, one_node_site(32, "CP1", connectors=2))
+    running, api = await setup(nursery, tmp_path, one_node_site(36, "CP1", connectors=3))
     async with charger(running, "CP1") as cp:
         await until(lambda: len(profiles(cp, "TxDefaultProfile")) == 1)
         fallback = profiles(cp, "TxDefaultProfile")[0]
-        assert fallback["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"] == 16  # 32 A / 2
+        assert fallback["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"] == 12  # 36 A / 3
         assert fallback["stackLevel"] == 0
         await start(cp, 1)
         await until(lambda: tx_limits(cp, 1) == [32])
         await start(cp, 2)
-        await until(lambda: tx_limits(cp, 2) == [16])
-        assert tx_limits(cp, 1) == [32, 16]
+        await until(lambda: tx_limits(cp, 2) == [18])
+        assert tx_limits(cp, 1) == [32, 18]
         order = [f[3]["connectorId"] for f in cp.received_calls if f[2] == "SetChargingProfile"]
-        assert order.index(2) > order.index(1, order.index(1) + 1)  # the reduction went first
+        # 18 A is above connector 2's 12 A fallback: a raise, sent after 1's reduction
+        assert order.index(2) > order.index(1, order.index(1) + 1)
         await trio.sleep(0.5)
-        assert tx_limits(cp, 1) == [32, 16]  # nothing resent while nothing changed
+        assert tx_limits(cp, 1) == [32, 18]  # nothing resent while nothing changed
         body = await allocation(api)
-        assert [c["reason"] for c in body["connectors"]] == ["charging", "charging"]
-        assert body["rows"][0]["allocated"] == 32
+        assert [c["reason"] for c in body["connectors"]] == ["charging", "charging", "idle"]
+        assert body["rows"][0]["allocated"] == 36
     running.server.stop()
 
 
