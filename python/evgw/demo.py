@@ -50,8 +50,9 @@ def _sites(specs: list[ChargerSpec]) -> list[dict[str, object]]:
             "id": site,
             "name": f"demo {site}",
             "nodes": [{"id": "grid", "limit_a": limit}],
+            # rotated wiring spreads single-phase EVs over the three phases
             "chargers": [
-                {"id": s.charger_id, "node": "grid", "connectors": 2}
+                {"id": s.charger_id, "node": "grid", "connectors": 2, "rotation": s.index % 3}
                 for s in specs
                 if s.site == site
             ],
