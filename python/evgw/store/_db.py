@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import abc
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -90,13 +91,27 @@ class SqliteDb(Db):
         )
         self.run(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         if not self.memory:
-            self.one("PRAGMA journal_mode = WAL")
+            self._enable_wal(busy_timeout_ms / 1000)
         self.run("PRAGMA synchronous = FULL")
         self.run("PRAGMA foreign_keys = ON")
 
     def one(self, sql: str, params: Params = ()) -> Row | None:
         row: Row | None = self.conn.execute(sql, params).fetchone()
         return row
+
+    def _enable_wal(self, within_s: float) -> None:
+        """Switching a fresh file to WAL needs it to itself, and SQLite answers "database is
+        locked" at once (no busy handler) while another connection is opening it: retry."""
+        deadline = time.monotonic() + within_s
+        while True:
+            try:
+                self.one("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+            else:
+                return
 
     def all(self, sql: str, params: Params = ()) -> list[Row]:
         return self.conn.execute(sql, params).fetchall()
