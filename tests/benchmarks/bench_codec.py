@@ -26,28 +26,29 @@ FRAME = (Path(__file__).parents[2] / "benches" / "meter_values_16.json").read_te
 BAD = FRAME.replace("Energy.Active.Import.Register", "Energy.Active.Import.Nope", 1)
 
 
-def peer_decode(text: str) -> object:
+def peer_decode(text: str, version: str = "1.6") -> object:
     msg = messages.unpack(text)
-    messages._validate_payload(msg, "1.6")
+    messages._validate_payload(msg, version)
     return msg
 
 
-def check(codec: Codec) -> None:
-    assert codec.decode(FRAME).payload == json.loads(FRAME)[3]
-    peer_decode(FRAME)
+def check(codec: Codec, frame: str = FRAME, bad: str = BAD, version: str = "1.6") -> None:
+    """Both sides accept `frame` and refuse `bad` (an invalid enum value) before any timing."""
+    assert codec.decode(frame).payload == json.loads(frame)[3]
+    peer_decode(frame, version)
     try:
-        codec.decode(BAD)
+        codec.decode(bad)
     except OcppError as e:
         code = e.code
     else:
         code = "accepted"
     assert code == "PropertyConstraintViolation", code
     try:
-        peer_decode(BAD)
+        peer_decode(bad, version)
     except OCPPError:
         pass
     else:
-        raise AssertionError("ocpp accepted an invalid measurand")
+        raise AssertionError("ocpp accepted an invalid enum value")
 
 
 def per_call(fn: Callable[[str], object], arg: str, repeat: int, seconds: float) -> list[float]:
@@ -64,6 +65,14 @@ def per_call(fn: Callable[[str], object], arg: str, repeat: int, seconds: float)
             fn(arg)
         out.append((time.perf_counter() - t0) / n)
     return out
+
+
+def report(rows: dict[str, list[float]]) -> None:
+    medians = {name: statistics.median(v) for name, v in rows.items()}
+    for name, m in medians.items():
+        print(f"{name:36s} median {m * 1e6:9.2f} us/frame  {1 / m:12,.0f} frames/s")
+    ratio = medians["ocpp unpack + _validate_payload"] / medians["evgw._core Codec.decode(str)"]
+    print(f"ratio (ocpp / evgw, str input): {ratio:,.0f}x")
 
 
 def main() -> None:
@@ -85,11 +94,7 @@ def main() -> None:
         ),
     }
     print(f"frame: 1.6 MeterValues CALL, 10 sampled values, {len(frame_bytes)} bytes")
-    medians = {name: statistics.median(v) for name, v in rows.items()}
-    for name, m in medians.items():
-        print(f"{name:36s} median {m * 1e6:9.2f} us/frame  {1 / m:12,.0f} frames/s")
-    ratio = medians["ocpp unpack + _validate_payload"] / medians["evgw._core Codec.decode(str)"]
-    print(f"ratio (ocpp / evgw, str input): {ratio:,.0f}x")
+    report(rows)
 
 
 if __name__ == "__main__":

@@ -11,40 +11,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 from pathlib import Path
 
+import bench_codec
 from bench_codec import per_call
-from evgw._core import OCPP201, Codec, OcppError
-from ocpp import messages
-from ocpp.exceptions import OCPPError
+from evgw._core import OCPP201, Codec
 
 FRAME = (Path(__file__).parents[2] / "benches" / "transaction_event_201.json").read_text().strip()
 BAD = FRAME.replace("Sample.Periodic", "Sample.Sometimes", 1)
 
 
 def peer_decode(text: str) -> object:
-    msg = messages.unpack(text)
-    messages._validate_payload(msg, "2.0.1")
-    return msg
-
-
-def check(codec: Codec) -> None:
-    assert codec.decode(FRAME).payload == json.loads(FRAME)[3]
-    peer_decode(FRAME)
-    try:
-        codec.decode(BAD)
-    except OcppError as e:
-        code = e.code
-    else:
-        code = "accepted"
-    assert code == "PropertyConstraintViolation", code
-    try:
-        peer_decode(BAD)
-    except OCPPError:
-        pass
-    else:
-        raise AssertionError("ocpp accepted an invalid context")
+    return bench_codec.peer_decode(text, "2.0.1")
 
 
 def main() -> None:
@@ -53,7 +31,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=0.5)
     args = ap.parse_args()
     codec = Codec(OCPP201)
-    check(codec)
+    bench_codec.check(codec, FRAME, BAD, "2.0.1")
     rows = {
         "evgw._core Codec.decode(str)": per_call(codec.decode, FRAME, args.repeat, args.seconds),
         "json.loads only (no validation)": per_call(json.loads, FRAME, args.repeat, args.seconds),
@@ -62,11 +40,7 @@ def main() -> None:
         ),
     }
     print(f"frame: 2.0.1 TransactionEvent CALL, 10 sampled values, {len(FRAME.encode())} bytes")
-    medians = {name: statistics.median(v) for name, v in rows.items()}
-    for name, m in medians.items():
-        print(f"{name:36s} median {m * 1e6:9.2f} us/frame  {1 / m:12,.0f} frames/s")
-    ratio = medians["ocpp unpack + _validate_payload"] / medians["evgw._core Codec.decode(str)"]
-    print(f"ratio (ocpp / evgw, str input): {ratio:,.0f}x")
+    bench_codec.report(rows)
 
 
 if __name__ == "__main__":
