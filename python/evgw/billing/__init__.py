@@ -11,9 +11,38 @@ from typing import TYPE_CHECKING
 from ._config import BillingConfig as BillingConfig
 
 if TYPE_CHECKING:
-    from evgw.components import Component, ComponentContext
+    from datetime import datetime
 
-__all__ = ["BillingConfig", "create_component"]
+    from evgw.components import Component, ComponentContext
+    from evgw.store import Store
+
+    from ._running import Money
+
+__all__ = ["BillingConfig", "Money", "create_component", "running_cost"]
+
+
+def __getattr__(name: str) -> object:
+    if name == "Money":  # lazy, like create_component: the store is not importable yet here
+        from ._running import Money  # noqa: PLC0415
+
+        return Money
+    raise AttributeError(name)
+
+
+async def running_cost(
+    source: Store | ComponentContext,
+    transaction_id: str,
+    *,
+    at: datetime | None = None,
+    config: BillingConfig | None = None,
+) -> Money | None:
+    """A session's cost so far, incl and excl VAT rounded to the currency's minor unit (its
+    final cost once it stopped; None when unknown or without a tariff). Every running value
+    is at most the final one. `source`: the store, or a ComponentContext (its `[billing]`
+    settings are used). See docs/billing.md, "Running cost"."""
+    from ._running import running_cost as compute  # noqa: PLC0415
+
+    return await compute(source, transaction_id, at=at, config=config)
 
 
 def create_component(ctx: ComponentContext) -> Component:

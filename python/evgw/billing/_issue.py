@@ -99,6 +99,7 @@ def price_tx(
     *,
     final: bool,
     snapshot: Snapshot | None = None,
+    idle_tail_parking: bool = True,
 ) -> PricedSession | None:
     """Price a session from the store (None when it has no tariff). Running (not final): the
     session as of `now`, from the samples up to it."""
@@ -107,7 +108,7 @@ def price_tx(
         return None
     until = tx.stopped_at or now
     samples = [s for s in load_samples(db, tx, until) if final or s.ts <= now]
-    metered = meter(tx, samples, now, cfg.max_power_w)
+    metered = meter(tx, samples, now, cfg.max_power_w, idle_tail_parking=idle_tail_parking)
     tariff = Tariff(tariffs.canonical(snap.body))
     text = tariff.price(snap.time_zone, list(metered.segments), final_=final, rounding=cfg.rounding)
     return PricedSession(snap, metered, json.loads(text), tariff.exponent)

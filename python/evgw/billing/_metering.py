@@ -89,11 +89,16 @@ def _row(s: Sample) -> tuple[str, int, str | None, str, str | None, str | None, 
     return (_KEY, ms(s.ts), s.measurand, s.value, s.unit, s.phase, s.context)
 
 
-def _segments(agg: MeterAggregator, points: Sequence[tuple[int, int]]) -> list[SegmentRow]:
+def _segments(
+    agg: MeterAggregator, points: Sequence[tuple[int, int]], idle_tail_parking: bool
+) -> list[SegmentRow]:
     """Consecutive points -> segments. Idle after the last energy increase is parking (the
     EV stopped requesting power); idle in the middle stays charging (it may be the EVSE
-    holding back, which is not parking)."""
+    holding back, which is not parking). `idle_tail_parking=False` reads the idle tail as
+    charging: a running session's tail may still turn out to be a pause."""
     last_rise = max((b[0] for a, b in pairwise(points) if b[1] > a[1]), default=None)
+    if not idle_tail_parking:
+        last_rise = None
     out: list[SegmentRow] = []
     for (t0, e0), (t1, e1) in pairwise(points):
         idle_tail = e1 == e0 and last_rise is not None and t0 >= last_rise
@@ -113,7 +118,18 @@ def _segments(agg: MeterAggregator, points: Sequence[tuple[int, int]]) -> list[S
     return out
 
 
-def meter(tx: TxFacts, samples: Sequence[Sample], now: datetime, max_power_w: int) -> Metered:
+def has_idle_tail(m: Metered) -> bool:
+    return any(seg[3] == "PARKING" for seg in m.segments)
+
+
+def meter(
+    tx: TxFacts,
+    samples: Sequence[Sample],
+    now: datetime,
+    max_power_w: int,
+    *,
+    idle_tail_parking: bool = True,
+) -> Metered:
     agg = MeterAggregator()
     agg.set_max_power(_KEY, max_power_w)
     wanted = [s for s in samples if s.format != "SignedData" and s.location in _OUTLET]
@@ -127,7 +143,7 @@ def meter(tx: TxFacts, samples: Sequence[Sample], now: datetime, max_power_w: in
     return Metered(
         energy,
         tuple(flags),
-        tuple(_segments(agg, points)),
+        tuple(_segments(agg, points, idle_tail_parking)),
         tuple(s for s in samples if s.format == "SignedData"),
         tuple(rejected),
     )
