@@ -26,7 +26,7 @@ from ._errors import (
 )
 from ._handler import Call, Services
 from ._openapi import openapi_document
-from ._routes import API_ROUTES, PREFIX, ApiExtension, ApiRoute
+from ._routes import API_ROUTES, PREFIX, PUBLIC_TOKEN, ApiExtension, ApiRoute
 
 log = logging.getLogger("evgw.api")
 
@@ -42,7 +42,11 @@ def _api_endpoint(routes: Sequence[ApiRoute], services: Services) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         route = by_method[request.method]  # the Route only admits these methods
         try:
-            token = await authenticate(request, services.store, route.role)
+            token = (
+                PUBLIC_TOKEN
+                if route.public
+                else await authenticate(request, services.store, route.role)
+            )
             return await route.handler(Call(request, services, token))
         except ApiError as error:
             return error.response()

@@ -202,6 +202,7 @@ _ROOT_OPERATIONS: dict[str, tuple[str, str, Schema]] = {
 }
 
 _STATUS_TEXT = {
+    400: "Rejected (e.g. a webhook whose signature does not verify)",
     401: "Missing or invalid bearer token",
     403: "The token's role is not allowed to do this",
     404: "Unknown id (or OCPP action)",
@@ -239,9 +240,11 @@ def _operation(method: str, path: str, doc: Doc, role: str) -> dict[str, Any]:
     ]
     operation: dict[str, Any] = {
         "summary": doc.summary,
-        "description": f"Needs the {role} role or higher.",
+        "description": "No bearer token; the caller is verified by the handler."
+        if role == "public"
+        else f"Needs the {role} role or higher.",
         "operationId": method.lower() + "_" + re.sub(r"\W+", "_", path).strip("_"),
-        "security": [{"bearer": []}],
+        "security": [] if role == "public" else [{"bearer": []}],
         "parameters": params + query_parameters(doc.query),
         "responses": {str(doc.ok): success, **_error_responses(doc, path)},
     }
@@ -265,7 +268,7 @@ def _root_paths() -> dict[str, Any]:
 
 def openapi_document(extensions: Sequence[ApiExtension] = ()) -> dict[str, Any]:
     routes = [*API_ROUTES, *(r for ext in extensions for r in ext.routes)]
-    roles = {(r.method, r.path): r.role.value for r in routes}
+    roles = {(r.method, r.path): "public" if r.public else r.role.value for r in routes}
     operations: dict[tuple[str, str], Any] = dict(OPERATIONS)
     schemas = dict(SCHEMAS)
     for ext in extensions:

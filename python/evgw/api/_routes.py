@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import attrs
 
-from evgw.domain import Role
+from evgw.domain import ApiToken, Role
 
 from . import _chargers, _ocpp, _tokens, _transactions
 from ._handler import Handler
 
 PREFIX = "/api/v1"
+#: the caller of a public route (no bearer token).
+PUBLIC_TOKEN = ApiToken("public", Role.VIEWER, "unauthenticated", datetime(1970, 1, 1, tzinfo=UTC))
 
 
 @attrs.frozen
@@ -18,6 +22,9 @@ class ApiRoute:
     path: str  # below PREFIX
     handler: Handler
     role: Role
+    #: no bearer token: the handler authenticates the caller itself (e.g. a PSP webhook
+    #: with a signature); the call's token is then `PUBLIC_TOKEN`.
+    public: bool = False
 
 
 @attrs.frozen

@@ -30,6 +30,7 @@ from evgw.store import Db
 from . import _issue as issue
 from . import _ledger as ledger
 from . import _tariffs as tariffs
+from ._payments_api import routes as payment_routes
 
 if TYPE_CHECKING:
     from ._service import BillingService
@@ -273,7 +274,7 @@ def extension(service: BillingService) -> ApiExtension:
         return ok(found)
 
     viewer, operator = Role.VIEWER, Role.OPERATOR
-    routes = (
+    routes: tuple[ApiRoute, ...] = (
         ApiRoute("GET", "/tariffs", list_tariffs, viewer),
         ApiRoute("GET", "/tariffs/{id}", get_tariff, viewer),
         ApiRoute("PUT", "/tariffs/{id}", put_tariff, operator),
@@ -338,6 +339,9 @@ def extension(service: BillingService) -> ApiExtension:
             "Sessions held from automatic billing", response="BillingPage", query=PAGE_QUERY
         ),
     }
+    more_routes, more_docs = payment_routes(service)
+    routes = (*routes, *more_routes)
+    operations.update(more_docs)
     obj: dict[str, object] = {"type": "object"}
     schemas: dict[str, dict[str, object]] = {
         "BillingObject": obj,

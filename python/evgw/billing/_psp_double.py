@@ -38,11 +38,18 @@ class InMemoryPsp:
             self.results[key] = do()
         return self.results[key]
 
-    def authorize_hold(self, key: str, amount_minor: int, currency: str) -> PspResult:
+    def authorize_hold(
+        self,
+        key: str,
+        amount_minor: int,
+        currency: str,
+        payment_method: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> PspResult:
         def do() -> PspResult:
             ref = f"pi_{next(self._ids)}"
             self.intents[ref] = Intent(amount_minor, currency)
-            return PspResult(True, ref, amount_minor)
+            return PspResult(True, ref, amount_minor, incremental=True)
 
         return self._once(key, do)
 

@@ -102,5 +102,58 @@ CREATE TABLE billing_outbox (
 CREATE INDEX billing_outbox_pending ON billing_outbox (state, created_at)
 """
 
+# Payments, part 2: outbox back-off, incremental holds, the receivable a capture settles,
+# webhook events seen (unique per provider), ad-hoc payments, receipts numbered in sequence,
+# meter public keys (OCMF), releases of held sessions.
+_V4 = """
+ALTER TABLE billing_outbox ADD COLUMN next_at {ts};
+ALTER TABLE billing_outbox ADD COLUMN last_error TEXT;
+ALTER TABLE billing_payments ADD COLUMN incremental INTEGER;
+ALTER TABLE billing_payments ADD COLUMN increments INTEGER;
+ALTER TABLE billing_payments ADD COLUMN account TEXT;
+ALTER TABLE billing_payments ADD COLUMN payment_method TEXT;
+ALTER TABLE billing_payments ADD COLUMN error TEXT;
+ALTER TABLE billing_payments ADD COLUMN created_at {ts};
+CREATE UNIQUE INDEX billing_payments_reference ON billing_payments (reference);
+CREATE TABLE billing_provider_events (
+    provider TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    received_at {ts} NOT NULL,
+    PRIMARY KEY (provider, event_id)
+);
+CREATE TABLE billing_adhoc (
+    id TEXT PRIMARY KEY,
+    charger_id TEXT NOT NULL,
+    evse_id INTEGER NOT NULL,
+    connector_id INTEGER NOT NULL,
+    id_token TEXT NOT NULL,
+    transaction_id TEXT,
+    state TEXT NOT NULL,
+    detail TEXT,
+    created_at {ts} NOT NULL,
+    start_sent_at {ts},
+    stop_sent_at {ts}
+);
+CREATE UNIQUE INDEX billing_adhoc_token ON billing_adhoc (id_token);
+CREATE TABLE billing_receipts (
+    number {id_pk},
+    transaction_id TEXT NOT NULL UNIQUE,
+    cdr_id TEXT NOT NULL,
+    created_at {ts} NOT NULL
+);
+CREATE TABLE billing_meter_keys (
+    meter_serial TEXT PRIMARY KEY,
+    public_key TEXT NOT NULL,
+    updated_at {ts} NOT NULL
+);
+CREATE TABLE billing_releases (
+    transaction_id TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    released_at {ts} NOT NULL
+)
+"""
+
 #: (version, SQL with the {ts} {id_pk} {bigint} tokens, or {backend: SQL}); see store/_migrations.
-MIGRATIONS: list[tuple[int, str | dict[str, str]]] = [(1, _V1), (2, _V2), (3, _V3)]
+MIGRATIONS: list[tuple[int, str | dict[str, str]]] = [(1, _V1), (2, _V2), (3, _V3), (4, _V4)]

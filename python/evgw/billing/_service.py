@@ -21,8 +21,12 @@ from evgw.plugins import CostRequest
 from evgw.store import Db
 
 from . import _issue as issue
+from ._adhoc import AdhocWatcher
 from ._api import extension
 from ._config import BillingConfig
+from ._cost_push import CostPusher
+from ._payment_task import PaymentTask, make_provider
+from ._payments import PaymentProvider
 
 log = logging.getLogger("evgw.billing")
 
@@ -61,6 +65,13 @@ class BillingService(Component):
         self.cfg: BillingConfig = ctx.config.billing
         self._send, self._receive = trio.open_memory_channel[Job](10_000)
         self.issued = 0
+        self.cost_pusher = CostPusher(ctx.store, ctx.commander, self.cfg)
+        self.psp: PaymentProvider | None = make_provider(self.cfg.payments)
+        self.payment_task: PaymentTask | None = None
+        if self.psp is not None:
+            self.payment_task = PaymentTask(ctx.store, self.cfg.payments, self.psp)
+            watcher = AdhocWatcher(ctx.store, ctx.commander, self.cfg, self.payment_task.kick)
+            self.payment_task.watchers.append(watcher)
         if self.cfg.enabled:
             ctx.events.subscribe(ev.TransactionStarted, self._on_started)
             ctx.events.subscribe(ev.TransactionStopped, self._on_stopped)
@@ -73,10 +84,15 @@ class BillingService(Component):
     def _on_started(self, e: ev.TransactionStarted) -> None:
         if not e.duplicate:
             self._offer(("start", e.transaction_id))
+        self._kick_payments()
 
     def _on_stopped(self, e: ev.TransactionStopped) -> None:
         if not e.orphan:
             self._offer(("stop", e.transaction_id))
+
+    def _kick_payments(self) -> None:
+        if self.payment_task is not None:
+            self.payment_task.kick()
 
     def api(self) -> ApiExtension:
         return extension(self)
@@ -87,6 +103,11 @@ class BillingService(Component):
     async def bill_many(self, tx_ids: Sequence[str]) -> list[str]:
         outcomes = await self.ctx.store.write(_bill_all(self.cfg, tx_ids))
         self.issued += outcomes.count("issued")
+        for tx_id, outcome in zip(tx_ids, outcomes, strict=True):
+            if outcome == "issued":
+                self.cost_pusher.cdr_issued(tx_id)
+        if "issued" in outcomes:
+            self._kick_payments()  # an ad-hoc session may be ready to capture
         return outcomes
 
     async def bill(self, tx_id: str) -> str:
@@ -134,6 +155,13 @@ class BillingService(Component):
         task_status.started()
         if not self.cfg.enabled:
             return
+        async with trio.open_nursery() as nursery:
+            if self.payment_task is not None:
+                nursery.start_soon(self.payment_task.run)
+            nursery.start_soon(self.cost_pusher.run)
+            await self._billing_loop()
+
+    async def _billing_loop(self) -> None:
         while True:
             try:
                 await self.sweep()

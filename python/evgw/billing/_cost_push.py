@@ -1,0 +1,182 @@
+"""Running cost to drivers, every `cost_update_interval_s`, for every active session on a
+connected charger:
+
+- OCPP 2.0.1 / 2.1: ``CostUpdated{totalCost, transactionId}`` (CSMS -> charger; totalCost
+  includes taxes, in the tariff's currency).
+- OCPP 1.6: the OCA "California Pricing" DataTransfer messages (vendorId
+  ``org.openchargealliance.costmsg``): ``RunningCost`` while charging and ``FinalCost`` once
+  the CDR is issued, only where the charger's configuration says it supports them
+  (``CustomDisplayCostAndPrice`` = true, read once per connection with GetConfiguration).
+
+The figure is `running_cost` (the CDR's engine on the frozen tariff, never above the final).
+Display only: a failed send is logged and retried on the next round; nothing waits for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import logging
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import trio
+
+from evgw.gateway._commands import Commander, CommandError, ConnectionInfo
+from evgw.store import Db, Store
+
+from ._config import BillingConfig
+from ._running import Money, running_cost_op
+
+log = logging.getLogger("evgw.billing.cost")
+
+VENDOR = "org.openchargealliance.costmsg"
+CALIFORNIA_KEY = "CustomDisplayCostAndPrice"
+
+#: (transaction id, charger id, 1.6 transaction id, 2.x transaction id, meter start Wh)
+ActiveTx = tuple[str, str, int | None, str | None, int | None]
+
+
+def _active(db: Db, chargers: list[str]) -> list[ActiveTx]:
+    if not chargers:
+        return []
+    marks = ", ".join("?" for _ in chargers)
+    rows = db.all(
+        "SELECT id, charger_id, ocpp16_id, ocpp_tx_id, meter_start_wh FROM transactions "
+        f"WHERE status = 'active' AND charger_id IN ({marks}) ORDER BY charger_id, id",
+        tuple(chargers),
+    )
+    return [(r[0], r[1], None if r[2] is None else int(r[2]), r[3], r[4]) for r in rows]
+
+
+def _register_wh(db: Db, tx_id: str, fallback: int | None) -> int:
+    r = db.one(
+        "SELECT value, unit FROM meter_samples WHERE transaction_id = ? AND "
+        "measurand = 'Energy.Active.Import.Register' AND (format IS NULL OR format = 'Raw') "
+        "ORDER BY ts DESC LIMIT 1",
+        (tx_id,),
+    )
+    try:
+        value = Decimal(r[0]) * (1000 if (r[1] or "Wh").lower() == "kwh" else 1) if r else None
+    except ArithmeticError:
+        value = None
+    return int(value) if value is not None else (fallback or 0)
+
+
+def _cost_number(m: Money) -> float:
+    return float(m.incl_vat)
+
+
+def running_cost_payload(tx16: int, at: datetime, meter_wh: int, m: Money) -> dict[str, Any]:
+    """The 1.6 DataTransfer for a RunningCost message (its data is JSON text)."""
+    data = {
+        "transactionId": tx16,
+        "timestamp": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "meterValue": meter_wh,
+        "cost": _cost_number(m),
+        "state": "Charging",
+    }
+    return {"vendorId": VENDOR, "messageId": "RunningCost", "data": json.dumps(data)}
+
+
+def final_cost_payload(tx16: int, m: Money) -> dict[str, Any]:
+    data = {"transactionId": tx16, "cost": _cost_number(m)}
+    return {"vendorId": VENDOR, "messageId": "FinalCost", "data": json.dumps(data)}
+
+
+class CostPusher:
+    def __init__(self, store: Store, commander: Commander, cfg: BillingConfig) -> None:
+        self.store, self.commander, self.cfg = store, commander, cfg
+        self._california: dict[tuple[str, datetime], bool] = {}  # per connection
+        self._final_sent: set[str] = set()
+        self.sent = 0
+        self._finals_in, self._finals_out = trio.open_memory_channel[str](1000)
+
+    def cdr_issued(self, tx_id: str) -> None:
+        """Prompt a 1.6 FinalCost (dropped when the queue is full: display only)."""
+        with contextlib.suppress(trio.WouldBlock):
+            self._finals_in.send_nowait(tx_id)
+
+    async def _supports_california(self, info: ConnectionInfo) -> bool:
+        key = (info.charger_id, info.connected_at)
+        if key not in self._california:
+            try:
+                reply = await self.commander.call(
+                    info.charger_id, "GetConfiguration", {"key": [CALIFORNIA_KEY]}
+                )
+            except CommandError as e:
+                log.info("%s: GetConfiguration failed (%s): no running cost", info.charger_id, e)
+                reply = {}
+            values = {k.get("key"): k.get("value") for k in reply.get("configurationKey", [])}
+            self._california[key] = str(values.get(CALIFORNIA_KEY, "")).lower() == "true"
+        return self._california[key]
+
+    async def _send(self, charger_id: str, action: str, payload: dict[str, Any]) -> None:
+        try:
+            await self.commander.call(charger_id, action, payload)
+            self.sent += 1
+        except CommandError as e:
+            log.info("%s: %s not delivered (%s)", charger_id, action, e)
+
+    async def push_once(self, now: datetime | None = None) -> None:
+        """One round over the active sessions of connected chargers."""
+        at = now or datetime.now(UTC)
+        infos = {c.charger_id: c for c in self.commander.connections()}
+        for tx_id, charger_id, tx16, tx2, start_wh in await self.store.read(
+            lambda db: _active(db, sorted(infos))
+        ):
+            info = infos[charger_id]
+            m = await self.store.read(running_cost_op(self.cfg, tx_id, at))
+            if m is None:
+                continue
+            if info.ocpp_version != "ocpp1.6":
+                payload = {"totalCost": _cost_number(m), "transactionId": tx2 or ""}
+                await self._send(charger_id, "CostUpdated", payload)
+            elif tx16 is not None and await self._supports_california(info):
+                wh = await self.store.read(
+                    functools.partial(_register_wh, tx_id=tx_id, fallback=start_wh)
+                )
+                payload = running_cost_payload(tx16, at, wh, m)
+                await self._send(charger_id, "DataTransfer", payload)
+
+    async def final_cost(self, tx_id: str) -> None:
+        """1.6 FinalCost once the CDR is there (2.x gets totalCost in its Ended response)."""
+        if tx_id in self._final_sent:
+            return
+        row = await self.store.read(
+            lambda db: db.one(
+                "SELECT charger_id, ocpp16_id FROM transactions WHERE id = ?", (tx_id,)
+            )
+        )
+        if row is None or row[1] is None:
+            return
+        info = self.commander.connection(row[0])
+        if info is None or info.ocpp_version != "ocpp1.6":
+            return
+        m = await self.store.read(running_cost_op(self.cfg, tx_id))
+        if m is None or not m.final or not await self._supports_california(info):
+            return
+        self._final_sent.add(tx_id)
+        await self._send(row[0], "DataTransfer", final_cost_payload(int(row[1]), m))
+
+    async def run(self) -> None:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._rounds)
+            async for tx_id in self._finals_out:
+                try:
+                    await self.final_cost(tx_id)
+                except Exception:
+                    log.exception("final cost of %s not sent", tx_id)
+
+    async def _rounds(self) -> None:
+        interval = self.cfg.cost_update_interval_s
+        if interval <= 0:
+            return
+        while True:
+            await trio.sleep(interval)
+            try:
+                await self.push_once()
+            except Exception:
+                log.exception("running cost round failed; next round as usual")
