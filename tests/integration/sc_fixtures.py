@@ -17,6 +17,7 @@ FAST = {
     "increase_dwell_s": 0.5,
     "call_timeout_s": 2.0,
     "retry_rejected_s": 60.0,
+    "retry_unanswered_s": 0.5,
 }
 
 

@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import json
+
 import httpx
 import trio
 from evgw.testing import ScriptedCharger, connect_charger, wait_until
@@ -134,6 +136,30 @@ async def test_a_charger_rejecting_profiles_is_counted_at_its_maximum(
         )
         await trio.sleep(0.5)
         assert len(tx_limits(bad, 1)) == 1  # no retry storm before retry_rejected_s
+    running.server.stop()
+
+
+async def test_a_profile_answered_too_late_is_retried_soon(
+    nursery: trio.Nursery, tmp_path: Path
+) -> None:
+    """The cause of a flake under load: one reply later than call_timeout_s left the
+    connector a fixed load at its maximum for retry_rejected_s (the site in alarm)."""
+    running, api = await setup(nursery, tmp_path, one_node_site(40, "CP1", "CP2"))
+    async with charger(running, "CP1") as bad, charger(running, "CP2") as slow:
+        bad.responses["SetChargingProfile"] = lambda _p: {"status": "Rejected"}
+        await until(lambda: len(profiles(slow, "TxDefaultProfile")) == 1)
+        slow.auto_answer = False
+        await start(bad, 1)
+        await start(slow, 1)
+        await until(lambda: len(tx_limits(slow, 1)) == 1)
+        await trio.sleep(2.2)  # past call_timeout_s: evgw gave up on this call
+        first = slow.received_calls[-1]
+        await slow.ws.send_message(json.dumps([3, first[1], {"status": "Accepted"}]))  # late
+        slow.auto_answer = True
+        await until(lambda: tx_limits(slow, 1)[-1:] == [8])  # retried, then reduced
+        body = await allocation(api)
+        assert body["connectors"][1]["fixed_why"] is None
+        assert not body["alarms"]
     running.server.stop()
 
 

@@ -20,6 +20,7 @@ class SmartChargingConfig:
     response_lag_s: float = 5.0  # EVs follow a new limit within this
     call_timeout_s: float = 10.0
     retry_rejected_s: float = 300.0  # retry a connector whose profile was rejected
+    retry_unanswered_s: float = 10.0  # first retry after no answer; doubles up to retry_rejected_s
     # allocator inputs
     rotate_after_s: float = 900.0  # slow rotation of paused EVs
     headroom_a: float = 2.0  # an EV drawing less gets measured + this

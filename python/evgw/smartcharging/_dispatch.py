@@ -29,14 +29,24 @@ class Change:
     from_a: float  # the limit in force: the accepted one, else the fallback share
 
 
+def retry_after(live: Live, cfg: SmartChargingConfig) -> float:
+    """Seconds from the last failed profile to the next try: a refusal waits
+    `retry_rejected_s`; no answer (a lost frame, a busy link) is retried soon, backing off
+    (doubling per failure in a row) up to `retry_rejected_s`."""
+    if live.fixed_why == "rejected":
+        return cfg.retry_rejected_s
+    backoff = cfg.retry_unanswered_s * 2.0 ** max(0, live.failures - 1)
+    return min(backoff, cfg.retry_rejected_s)
+
+
 def _blocked(live: Live, now: float, cfg: SmartChargingConfig) -> bool:
-    """In flight, unreachable, no session, or waiting to retry after a refusal."""
+    """In flight, unreachable, no session, or waiting to retry after a failed profile."""
     waiting = live.fixed_why in ("rejected", "unanswered")
     return (
         live.pending
         or not live.online
         or not live.active
-        or (waiting and now - live.fixed_since < cfg.retry_rejected_s)
+        or (waiting and now - live.fixed_since < retry_after(live, cfg))
     )
 
 

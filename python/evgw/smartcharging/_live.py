@@ -46,7 +46,8 @@ class Live:
     state_since: float = 0.0  # when it last went charging <-> paused
     fixed_a: float = math.nan
     fixed_why: str | None = None  # rejected, unanswered, noncompliant, offline
-    fixed_since: float = -math.inf
+    fixed_since: float = -math.inf  # since when; for rejected/unanswered: the last failure
+    failures: int = 0  # profiles in a row rejected or unanswered
     online: bool = True
 
     @property
@@ -82,6 +83,7 @@ class Live:
         self.phases_in_use = 0
         self.policy = Policy()
         self.allocated_a = 0.0
+        self.failures = 0
         self.clear_fixed()
 
     def stop(self, now: float) -> None:
@@ -96,6 +98,12 @@ class Live:
         if self.fixed_why is None:
             self.fixed_since = now
         self.fixed_a, self.fixed_why = amps, why
+
+    def failed(self, amps: float, why: str, now: float) -> None:
+        """A profile was rejected or unanswered: a fixed load; the retry clock restarts."""
+        self.set_fixed(amps, why, now)
+        self.fixed_since = now
+        self.failures += 1
 
     def clear_fixed(self) -> None:
         self.fixed_a, self.fixed_why = math.nan, None

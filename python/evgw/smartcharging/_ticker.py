@@ -154,12 +154,13 @@ class Ticker:
         live = change.live
         if outcome == "accepted":
             live.sent_a, live.sent_at = change.target_a, now
+            live.failures = 0
             if live.fixed_why in ("rejected", "unanswered"):
                 live.clear_fixed()
             if change.kind is Kind.REDUCE:
                 self.owner.gates[change.site_id].last_reduction_at = now
         else:
-            live.set_fixed(live.last_known_max(), outcome, now)
+            live.failed(live.last_known_max(), outcome, now)
 
     def _gauges(self, runtime: SiteRuntime, result: Result) -> None:
         site = runtime.site.id
