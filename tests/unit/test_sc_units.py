@@ -130,3 +130,21 @@ def test_safe_share_and_masks() -> None:
     assert phase_mask("wye", 1, 2) == 0b100
     assert phase_mask("wye", 3, 1) == 0b111
     assert phase_mask("delta", 1, 2) == 0b101  # pair CA
+
+
+def test_retry_after_a_refusal_waits_long_no_answer_backs_off() -> None:
+    from evgw.smartcharging._dispatch import retry_after  # noqa: PLC0415
+
+    live = Live(("CP1", 1), 32.0)
+    live.start("tx", 0.0, None)
+    live.failed(32.0, "unanswered", 5.0)
+    assert (live.fixed_since, retry_after(live, CFG)) == (5.0, CFG.retry_unanswered_s)
+    assert decide(live, 20.0, 5.0 + CFG.retry_unanswered_s - 0.1, CFG, 20.0) is None
+    assert decide(live, 20.0, 5.0 + CFG.retry_unanswered_s, CFG, 20.0) is Kind.FIRST
+    live.failed(32.0, "unanswered", 100.0)  # the retry restarts the clock, twice as long
+    assert (live.fixed_since, retry_after(live, CFG)) == (100.0, 2 * CFG.retry_unanswered_s)
+    for _ in range(10):
+        live.failed(32.0, "unanswered", 100.0)
+    assert retry_after(live, CFG) == CFG.retry_rejected_s
+    live.failed(32.0, "rejected", 200.0)
+    assert decide(live, 20.0, 200.0 + CFG.retry_rejected_s - 1, CFG, 20.0) is None  # no storm
