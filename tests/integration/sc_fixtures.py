@@ -18,6 +18,7 @@ FAST = {
     "call_timeout_s": 2.0,
     "retry_rejected_s": 60.0,
     "retry_unanswered_s": 0.5,
+    "plan_min_gap_s": 0.2,
 }
 
 

@@ -4,12 +4,11 @@ draws more, and a limit change that makes a site infeasible."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-
-import json
 
 import httpx
 import trio

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import trio
@@ -24,6 +25,7 @@ from evgw.domain import Role
 
 from . import _store
 from ._parse import ID, parse_site
+from ._plan_api import PlanApi
 
 if TYPE_CHECKING:
     from ._component import SmartCharging
@@ -113,8 +115,9 @@ class SiteApi:
                 "charger_id": key[0],
                 "evse_id": key[1],
                 "limit_a": result.limits[key],
-                "sent_limit_a": (live := self.owner.lives[key]).sent_a,
-                "reason": result.reasons[key],
+                "sent_limit_a": self.owner.lives[key].sent_a,
+                "reason": _reason(result.reasons[key], live := self.owner.lives[key]),
+                "cap_a": live.cap_a() if math.isfinite(live.cap_a()) else None,
                 "fixed_why": live.fixed_why,
                 "transaction_id": live.transaction_id,
                 "priority": live.policy.priority,
@@ -163,8 +166,13 @@ class SiteApi:
         )
 
 
+def _reason(reason: str, live: Any) -> str:
+    """`unusable` because the planner deferred it (cap 0) reads `deferred`."""
+    return "deferred" if reason == "unusable" and live.plan_cap_a == 0 else reason
+
+
 def site_api(owner: SmartCharging) -> ApiExtension:
-    api = SiteApi(owner)
+    api, plans = SiteApi(owner), PlanApi(owner)
     v, op = Role.VIEWER, Role.OPERATOR
     routes = (
         ApiRoute("GET", "/sites", api.list_sites, v),
@@ -173,6 +181,8 @@ def site_api(owner: SmartCharging) -> ApiExtension:
         ApiRoute("DELETE", "/sites/{id}", api.delete_site, Role.ADMIN),
         ApiRoute("GET", "/sites/{id}/allocation", api.allocation, v),
         ApiRoute("PUT", "/sites/{id}/nodes/{node}/unmanaged", api.put_unmanaged, op),
+        ApiRoute("GET", "/sites/{id}/plan", plans.get_plan, v),
+        ApiRoute("PUT", "/sites/{id}/planner", plans.put_planner, op),
     )
     operations: dict[tuple[str, str], object] = {
         ("GET", "/sites"): Doc("List sites (load management)", response="SiteList"),
@@ -198,6 +208,18 @@ def site_api(owner: SmartCharging) -> ApiExtension:
             body="Unmanaged",
             errors=(404, 422),
         ),
+        ("GET", "/sites/{id}/plan"): Doc(
+            "The planner's latest plan: slots (price, planned kW) and sessions (energy"
+            " wanted/planned, cap now)",
+            response="SitePlan",
+            errors=(404,),
+        ),
+        ("PUT", "/sites/{id}/planner"): Doc(
+            "Set a site's time-of-use prices and peak target (null: no planner); replans",
+            response="PlannerPut",
+            body="Planner",
+            errors=(404, 413, 422),
+        ),
     }
     return ApiExtension(routes, operations, SCHEMAS)
 
@@ -208,10 +230,12 @@ SCHEMAS: dict[str, dict[str, object]] = {
         "description": (
             "wiring wye|delta; nodes[]: id, parent, limit_a (number or [L1, L2, L3], null ="
             " unlimited), power_w, margin_a, unmanaged_a; chargers[]: id, node, limit_a,"
-            " connectors, phases, rotation, connector_max_a, step_a; docs/smartcharging.md"
+            " connectors, phases, rotation, connector_max_a, step_a; planner (see Planner);"
+            " docs/smartcharging.md"
         ),
         "properties": {
             "name": {"type": ["string", "null"]},
+            "planner": {"$ref": "#/components/schemas/Planner"},
             "wiring": {"type": "string"},
             "voltage": {"type": "number"},
             "nodes": {"type": "array", "items": {"type": "object"}},
@@ -233,8 +257,9 @@ SCHEMAS: dict[str, dict[str, object]] = {
         "type": "object",
         "description": (
             "rows: node, phase (L1..L3, W), limit, allocated, measured, headroom; connectors:"
-            " charger_id, evse_id, limit_a, sent_limit_a, reason (idle, charging, no_capacity,"
-            " fixed_load, unusable, site_over_limit), fixed_why"
+            " charger_id, evse_id, limit_a, sent_limit_a, cap_a (planner/EV/external cap), reason"
+            " (idle, charging, no_capacity, fixed_load, unusable, deferred, site_over_limit),"
+            " fixed_why"
         ),
         "properties": {
             "site": {"type": "string"},
@@ -242,6 +267,39 @@ SCHEMAS: dict[str, dict[str, object]] = {
             "alarms": {"type": "array", "items": {"type": "string"}},
             "rows": {"type": "array", "items": {"type": "object"}},
             "connectors": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "Planner": {
+        "type": ["object", "null"],
+        "description": (
+            "timezone (IANA, default UTC), peak_kw (soft target, null = none), prices: daily"
+            " [{from: HH:MM local, price per kWh}] in increasing order"
+        ),
+        "properties": {
+            "timezone": {"type": "string"},
+            "peak_kw": {"type": ["number", "null"]},
+            "prices": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "PlannerPut": {
+        "type": "object",
+        "properties": {
+            "site": {"type": "string"},
+            "planner": {"$ref": "#/components/schemas/Planner"},
+        },
+    },
+    "SitePlan": {
+        "type": "object",
+        "description": (
+            "slots: start, end, price, planned_kw, target_kw, capacity_kw; sessions:"
+            " charger_id, evse_id, wanted_wh, planned_wh, met, now_kw, cap_a (0 = deferred)"
+        ),
+        "properties": {
+            "site": {"type": "string"},
+            "at": {"type": ["string", "null"]},
+            "age_s": {"type": ["number", "null"]},
+            "slots": {"type": "array", "items": {"type": "object"}},
+            "sessions": {"type": "array", "items": {"type": "object"}},
         },
     },
     "Unmanaged": {

@@ -18,9 +18,11 @@ from . import _store
 from ._boot import install_base_profiles, read_charger
 from ._dispatch import Change, SiteGate
 from ._engine import SiteRuntime
+from ._inputs import StationLimits
 from ._live import Key, Live
 from ._meter import phase_currents
 from ._parse import parse_site
+from ._plan_run import PlanRunner
 from ._policy import (
     ExternalLimit,
     ExternalLimitRequest,
@@ -44,6 +46,8 @@ class SmartCharging(Component):
         self.sites: dict[str, SiteRuntime] = {}
         self.caps: dict[str, Capabilities] = {}
         self.gates: dict[str, SiteGate] = {}
+        self.planner = PlanRunner()
+        self.stations = StationLimits()
         self.ticker = Ticker(self)
         self._nursery: trio.Nursery | None = None
         self._subscribe(ctx.events)
@@ -59,6 +63,7 @@ class SmartCharging(Component):
     def activate(self, site: Site) -> None:
         """Start (or replace) a site's runtime; re-install the base profiles of its chargers."""
         self.sites[site.id] = SiteRuntime(site, self.lives)
+        self.planner.mark(site.id)
         for charger in site.chargers:
             if self.ctx.commander.connection(charger.id) is not None:
                 self._spawn(self._setup_charger, charger.id)
@@ -96,6 +101,7 @@ class SmartCharging(Component):
             return
         meter = None if e.meter_start_wh is None else float(e.meter_start_wh)
         live.start(e.transaction_id, trio.current_time(), meter)
+        self._replan(e.charger_id)
         site = self.site_of(e.charger_id)
         if site is not None:
             req = SessionPolicyRequest(
@@ -107,6 +113,12 @@ class SmartCharging(Component):
         for live in self.lives.values():
             if live.key[0] == e.charger_id and live.transaction_id == e.transaction_id:
                 live.stop(trio.current_time())
+                self._replan(e.charger_id)
+
+    def _replan(self, charger_id: str) -> None:
+        site = self.site_of(charger_id)
+        if site is not None:
+            self.planner.mark(site.site.id)
 
     def _on_meter(self, e: ev.MeterValuesReceived) -> None:
         live = self.lives.get((e.charger_id, e.evse_id))
@@ -158,6 +170,7 @@ class SmartCharging(Component):
         if answer.departure_at is not None:
             ahead = (answer.departure_at - datetime.now(UTC)).total_seconds()
             live.policy.departure_at = trio.current_time() + ahead
+        self._replan(live.key[0])
 
     async def _setup_charger(self, charger_id: str) -> None:
         site = self.site_of(charger_id)

@@ -28,5 +28,10 @@ class SmartChargingConfig:
     stale_meter_s: float = 120.0  # older samples are ignored (assume the limit is drawn)
     noncompliance_a: float = 2.0  # drawing more than limit + this (after the lag): fixed load
     external_limit_interval_s: float = 10.0  # how often the external_limit hook is asked
+    # planner (sites with a `planner` section: time-of-use prices, peak target)
+    plan_interval_s: float = 300.0  # replan at least this often (and at every slot boundary)
+    plan_min_gap_s: float = 10.0  # after an event, replan no sooner than this after the last
+    plan_slot_s: float = 900.0  # slot length (aligned to local midnight)
+    plan_horizon_s: float = 86_400.0  # how far ahead it plans (departures beyond: at the end)
     # sites defined in the file (the API stores its own; a file site wins at start)
     sites: list[dict[str, Any]] = attrs.field(factory=list)

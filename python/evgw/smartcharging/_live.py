@@ -49,6 +49,16 @@ class Live:
     fixed_since: float = -math.inf  # since when; for rejected/unanswered: the last failure
     failures: int = 0  # profiles in a row rejected or unanswered
     online: bool = True
+    ocpp_transaction_id: str | None = None  # 2.0.1: the charger's transactionId
+    # caps from outside the allocator, A per phase (inf = none)
+    plan_cap_a: float = math.inf  # the planner's, for the current slot (0 = deferred)
+    ev_max_a: float = math.inf  # ISO 15118 evMaxCurrent (NotifyEVChargingNeeds)
+    ev_min_a: float = 0.0  # ISO 15118 evMinCurrent
+    external_a: dict[str, float] = attrs.field(factory=dict)  # NotifyChargingLimit per source
+
+    def cap_a(self) -> float:
+        """The lowest of the planner's, the EV's and the station's external limits."""
+        return min(self.plan_cap_a, self.ev_max_a, *self.external_a.values())
 
     @property
     def active(self) -> bool:
@@ -84,6 +94,8 @@ class Live:
         self.policy = Policy()
         self.allocated_a = 0.0
         self.failures = 0
+        self.ocpp_transaction_id = None
+        self.plan_cap_a, self.ev_max_a, self.ev_min_a = math.inf, math.inf, 0.0
         self.clear_fixed()
 
     def stop(self, now: float) -> None:
@@ -92,6 +104,7 @@ class Live:
         self.samples.clear()
         self.last_phase_a = (0.0, 0.0, 0.0)
         self.sent_a = None  # the TxProfile ends with the transaction
+        self.plan_cap_a = math.inf
         self.clear_fixed()
 
     def set_fixed(self, amps: float, why: str, now: float) -> None:

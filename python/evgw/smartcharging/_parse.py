@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from evgw.api import ApiError, Field, Kind, invalid, parse_object
 
-from ._site import ChargerSpec, NodeSpec, Phases3, Site
+from ._site import ChargerSpec, NodeSpec, Phases3, PlannerSpec, PricePoint, Site
 
 Violation = dict[str, str]
 
@@ -70,6 +71,21 @@ CHARGER_FIELDS = (
     Field("step_a", Kind.NUMBER, "limit quantum it accepts (default 1)", minimum=0.1, maximum=10),
 )
 _PHASED = ("limit_a", "unmanaged_a")
+PLANNER_FIELDS = (
+    Field("timezone", Kind.STRING, "IANA zone of the price times (default UTC)", maximum=64),
+    Field("peak_kw", Kind.NUMBER, "peak-power target, kW (soft)", nullable=True, minimum=0),
+)
+PRICE_FIELDS = (
+    Field(
+        "from",
+        Kind.STRING,
+        "local time HH:MM the price starts",
+        required=True,
+        pattern=r"([01][0-9]|2[0-3]):[0-5][0-9]",
+        pattern_hint="must be HH:MM (00:00 to 23:59)",
+    ),
+    Field("price", Kind.NUMBER, "price per kWh from then on", required=True),
+)
 
 
 def _phased(value: object, where: str, *, default: float, allow_null: bool) -> Phases3:
@@ -142,7 +158,7 @@ def parse_site(site_id: str, body: object) -> tuple[Site, list[Violation]]:
     problems: list[Violation] = []
     head = _item(
         SITE_FIELDS,
-        {k: v for k, v in body.items() if k not in ("nodes", "chargers", "id")},
+        {k: v for k, v in body.items() if k not in ("nodes", "chargers", "id", "planner")},
         "site",
         problems,
     )
@@ -156,13 +172,53 @@ def parse_site(site_id: str, body: object) -> tuple[Site, list[Violation]]:
         for i, raw in enumerate(_list(body, "chargers", problems))
         if (v := _item(CHARGER_FIELDS, raw, f"chargers[{i}]", problems))
     ]
+    planner = parse_planner(body.get("planner"), problems)
     if problems or head is None:
         raise invalid(problems)
-    site = Site(site_id, tuple(nodes), tuple(chargers), **head)
+    site = Site(site_id, tuple(nodes), tuple(chargers), planner=planner, **head)
     problems = structure_errors(site)
     if problems:
         raise invalid(problems)
     return site, warnings(site)
+
+
+def parse_planner(raw: object, problems: list[Violation]) -> PlannerSpec | None:
+    """The site's `planner` object (null or absent: no planner); problems appended."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.append({"field": "planner", "message": "must be an object or null"})
+        return None
+    rest = {k: v for k, v in raw.items() if k != "prices"}
+    values = _item(PLANNER_FIELDS, rest, "planner", problems)
+    prices = _prices(raw.get("prices", []), problems)
+    zone = "UTC" if values is None else values.get("timezone", "UTC")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append({"field": "planner.timezone", "message": f"unknown time zone {zone!r}"})
+    if values is None:
+        return None
+    return PlannerSpec(prices, zone, values.get("peak_kw"))
+
+
+def _prices(raw: object, problems: list[Violation]) -> tuple[PricePoint, ...]:
+    if not isinstance(raw, list):
+        problems.append({"field": "planner.prices", "message": "must be a list"})
+        return ()
+    points: list[PricePoint] = []
+    for i, item in enumerate(raw):
+        values = _item(PRICE_FIELDS, item, f"planner.prices[{i}]", problems)
+        if values is None:
+            continue
+        hours, minutes = values["from"].split(":")
+        points.append(PricePoint(int(hours) * 60 + int(minutes), float(values["price"])))
+    starts = [p.start_min for p in points]
+    if starts != sorted(set(starts)):
+        problems.append(
+            {"field": "planner.prices", "message": "times must be in increasing order, once each"}
+        )
+    return tuple(points)
 
 
 def _node(values: dict[str, Any]) -> NodeSpec:

@@ -4,7 +4,9 @@ under its `node`. Parsing and checks: `_parse`."""
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -36,6 +38,45 @@ class ChargerSpec:
 
 
 @attrs.frozen
+class PricePoint:
+    start_min: int  # minutes after local midnight
+    price: float  # per kWh, from then until the next point (the last wraps to the first)
+
+
+@attrs.frozen
+class PlannerSpec:
+    """Time-of-use prices (daily, local time) and a peak-power target for the planner."""
+
+    prices: tuple[PricePoint, ...] = ()
+    timezone: str = "UTC"
+    peak_kw: float | None = None
+
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def price_at(self, when: datetime) -> float:
+        if not self.prices:
+            return 0.0
+        local = when.astimezone(self.zone())
+        minute = local.hour * 60 + local.minute
+        current = self.prices[-1].price  # before the first point: yesterday's last
+        for point in self.prices:
+            if point.start_min <= minute:
+                current = point.price
+        return current
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "timezone": self.timezone,
+            "peak_kw": self.peak_kw,
+            "prices": [
+                {"from": f"{p.start_min // 60:02d}:{p.start_min % 60:02d}", "price": p.price}
+                for p in self.prices
+            ],
+        }
+
+
+@attrs.frozen
 class Site:
     id: str
     nodes: tuple[NodeSpec, ...]
@@ -43,6 +84,7 @@ class Site:
     name: str | None = None
     wiring: str = "wye"
     voltage: float = 230.0
+    planner: PlannerSpec | None = None
 
     def node_index(self) -> dict[str, int]:
         """Index in the topology: site nodes first, then one node per charger."""
@@ -74,6 +116,7 @@ class Site:
             "name": self.name,
             "wiring": self.wiring,
             "voltage": self.voltage,
+            "planner": None if self.planner is None else self.planner.to_json(),
             "nodes": [
                 {
                     **attrs.asdict(n),

@@ -36,3 +36,20 @@ def delete(site_id: str) -> Callable[[Db], bool]:
         return db.run("DELETE FROM sc_sites WHERE id = ?", (site_id,)) > 0
 
     return op
+
+
+def set_planner(site_id: str, planner: object) -> Callable[[Db], bool]:
+    """Replace the `planner` member of a stored site body; False when there is no site."""
+
+    def op(db: Db) -> bool:
+        row = db.one("SELECT body FROM sc_sites WHERE id = ?", (site_id,))
+        if row is None:
+            return False
+        body = json.loads(row[0])
+        body["planner"] = planner
+        text = json.dumps(body, sort_keys=True)
+        now = db.ts(datetime.now(UTC))
+        db.run("UPDATE sc_sites SET body = ?, updated_at = ? WHERE id = ?", (text, now, site_id))
+        return True
+
+    return op

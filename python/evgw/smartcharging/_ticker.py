@@ -12,6 +12,7 @@ from evgw.gateway._commands import CommandError
 
 from ._dispatch import Change, Kind, SiteGate, decide, plan, unsettled
 from ._engine import Result, SiteRuntime
+from ._inputs import allocate
 from ._metrics import (
     CONNECTOR_LIMIT,
     INFEASIBLE,
@@ -55,7 +56,9 @@ class Ticker:
 
     def _site_tick(self, runtime: SiteRuntime, now: float) -> list[Change]:
         self._check_compliance(runtime, now)
-        allocation = runtime.tick(self.owner.lives, now, self.cfg)
+        lives = self.owner.lives
+        self.owner.planner.maybe_run(runtime, lives, now, datetime.now(UTC), self.cfg)
+        allocation = allocate(runtime, lives, now, self.cfg, self.owner.stations)
         result = runtime.result = runtime.summarise(allocation, self.owner.lives, now)
         if result.alarms and self.ticks % 60 == 0:
             log.error(
