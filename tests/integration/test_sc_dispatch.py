@@ -158,7 +158,7 @@ async def test_a_profile_answered_too_late_is_retried_soon(
         # retried (its first profile may already have been the 8 A reduction)
         await until(lambda: len(tx_limits(slow, 1)) >= 2 and tx_limits(slow, 1)[-1] == 8)
         with trio.fail_after(10):
-            while (body := await allocation(api))["connectors"][1]["fixed_why"] is not None:
+            while (body := await allocation(api))["connectors"][1]["fixed_why"] is not None:  # noqa: ASYNC110
                 await trio.sleep(0.05)
         assert body["connectors"][1]["sent_limit_a"] == 8
         assert not body["alarms"]
