@@ -33,6 +33,11 @@ class ChargerConnected:
     at: datetime
 
 
+#: `ChargerDisconnected.reason` when evgw itself closed the connection to shut down: evgw's
+#: own downtime says nothing about the charger's health.
+SERVER_SHUTDOWN = "server shutting down"
+
+
 @attrs.frozen
 class ChargerDisconnected:
     """Liveness between these two: ``Commander.connection(id).last_frame_at``."""

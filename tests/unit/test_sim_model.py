@@ -199,6 +199,17 @@ def test_reset_stops_transactions_and_hard_reset_drops_profiles() -> None:
     assert m.profiles.profiles(0) == []
 
 
+def test_a_reboot_clears_software_faults_only() -> None:
+    m = model()
+    m.fault(1, "EVCommunicationError", 1.0)
+    m.fault(2, "GroundFailure", 1.0)
+    m.reset(hard=False, now=2.0, clears=("EVCommunicationError",))
+    assert m.connectors[1].status == "Available"
+    assert m.connectors[2].status == "Faulted"
+    m.reset(hard=False, now=3.0)
+    assert m.connectors[2].error_code == "GroundFailure"
+
+
 def test_change_availability_is_scheduled_during_a_transaction() -> None:
     m = model()
     charging(m, cid=1)

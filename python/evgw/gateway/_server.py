@@ -16,7 +16,7 @@ from trio_websocket import WebSocketRequest, serve_websocket
 from evgw import _core, metrics
 from evgw.config import OcppConfig, UnknownChargerPolicy
 from evgw.domain import BootPolicy, ChargerRecord, ChargerRegistration
-from evgw.events import ChargerConnected, ChargerDisconnected, EventBus
+from evgw.events import SERVER_SHUTDOWN, ChargerConnected, ChargerDisconnected, EventBus
 from evgw.gateway._auth import PasswordVerifier
 from evgw.gateway._commands import (
     ChargerNotConnected,
@@ -140,7 +140,7 @@ class Gateway:
         with trio.move_on_after(self.config.shutdown_grace_s):
             async with trio.open_nursery() as nursery:
                 for conn in self.registry.all():
-                    nursery.start_soon(conn.close, "server shutting down", 1001)
+                    nursery.start_soon(conn.close, SERVER_SHUTDOWN, 1001)
 
     async def _handle(self, request: WebSocketRequest) -> None:
         """Contain every failure of one connection: one that escapes kills the whole server."""

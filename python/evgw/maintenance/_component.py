@@ -122,6 +122,8 @@ class Maintenance(Component):
         self.model.link(e.charger_id, e.at, online=True)
 
     def on_disconnected(self, e: ev.ChargerDisconnected) -> None:
+        if e.reason == ev.SERVER_SHUTDOWN:
+            return  # evgw's own shutdown: no outage, no fleet storm
         self.model.link(e.charger_id, e.last_frame_at, online=False)
         self.rules.disconnected(e, len(self.ctx.commander.connections()), utc_now())
 

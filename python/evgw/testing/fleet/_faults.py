@@ -22,6 +22,8 @@ class FaultSettings:
     connector_fault_every_s: float = 0.0  # mean time between connector faults, per charger
     connector_fault_duration_s: float = 30.0
     error_codes: tuple[str, ...] = ERROR_CODES
+    #: error codes a reboot clears (software faults); the others last their whole duration
+    reset_clears: tuple[str, ...] = ()
     disconnect_every_s: float = 0.0  # abrupt socket drops, reconnect right away
     offline_every_s: float = 0.0  # offline periods: messages queue and replay on reconnect
     offline_duration_s: float = 20.0

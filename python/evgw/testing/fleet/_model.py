@@ -6,7 +6,7 @@ Time is passed in (simulated seconds); what the charger would report is appended
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import attrs
 
@@ -158,10 +158,13 @@ class ChargerModel:
             self._report(conn, now)
         return "Scheduled" if scheduled else "Accepted"
 
-    def reset(self, hard: bool, now: float) -> None:
-        """Stop every transaction; a hard reset also drops the profiles (volatile memory)."""
-        for cid in self.connectors:
+    def reset(self, hard: bool, now: float, clears: Collection[str] = ()) -> None:
+        """Stop every transaction; a hard reset also drops the profiles (volatile memory).
+        Faults whose error code is in `clears` (software faults) are gone after the reboot."""
+        for cid, conn in self.connectors.items():
             self.stop_tx(cid, "HardReset" if hard else "SoftReset", now)
+            if conn.faulted and conn.error_code in clears:
+                self.clear_fault(cid, now)
         if hard:
             self.profiles = ProfileStore()
 

@@ -48,6 +48,7 @@ class SimCharger:
         self.offline_until = 0.0
         self.ever_online = False  # EVs start arriving once the charger first came online
         self.booted = False  # since the last (re)boot: a 2.0.1 station boots once per reboot
+        self.reboots = 0  # reboots asked for by the CSMS (Reset, firmware) since the start
         self._wake = trio.Event()
         self._nursery: trio.Nursery | None = None
         self._session_scope = trio.CancelScope()
@@ -82,7 +83,8 @@ class SimCharger:
             self._nursery.start_soon(fn)
 
     def request_reboot(self, hard: bool) -> None:
-        self.model.reset(hard, self.now())
+        self.model.reset(hard, self.now(), clears=self.env.faults.reset_clears)
+        self.reboots += 1
         self.pump()
         self.booted = False
         self.enqueue(REBOOT)
