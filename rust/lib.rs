@@ -12,6 +12,7 @@ pub mod meter;
 pub mod pricing;
 pub mod schema;
 pub mod version;
+pub mod ws;
 
 #[cfg(feature = "python")]
 mod py;

@@ -270,3 +270,44 @@ def allocate_over_rows(
 ) -> Allocation:
     """One tick over caller-built rows (kind, limit, [(connector, re, im)]): linear rows hold
     when Re(sum) <= limit, phasor rows when |sum| <= limit. Used by the acnportal adapter."""
+
+# WebSocket framing (RFC 6455), used by evgw.gateway._ws -----------------------------------
+
+WS_OP_TEXT: int
+WS_OP_BINARY: int
+WS_OP_CLOSE: int
+WS_OP_PING: int
+WS_OP_PONG: int
+WS_PROTOCOL_ERROR: int
+
+WsEvent = (
+    str
+    | tuple[int, bytes]  # (WS_OP_BINARY | WS_OP_PING | WS_OP_PONG, payload)
+    | tuple[int, int | None, str]  # (WS_OP_CLOSE, code, reason) or (WS_PROTOCOL_ERROR, code, why)
+)
+
+class WsParser:
+    """Incremental parser of received WebSocket bytes (client frames must be masked unless
+    `client=True`). `feed` returns the complete events in order: a str per text message,
+    tuples for binary/ping/pong/close, and last, on a protocol error, (WS_PROTOCOL_ERROR,
+    close code 1002/1007/1009, reason); after a close or an error later bytes are ignored."""
+
+    def __init__(self, max_message: int, *, client: bool = False) -> None: ...
+    def feed(self, data: bytes) -> list[WsEvent]: ...
+    @property
+    def done(self) -> bool: ...
+    @property
+    def buffered(self) -> int: ...
+
+def ws_text(text: str) -> bytes:
+    """A final, unmasked text frame."""
+
+def ws_frame(opcode: int, payload: bytes) -> bytes:
+    """A final, unmasked binary, ping or pong frame (ValueError for another opcode, or a
+    control payload over 125 bytes)."""
+
+def ws_close(code: int, reason: str) -> bytes:
+    """A close frame (the reason cut to 123 bytes on a character boundary)."""
+
+def ws_masked(opcode: int, payload: bytes, key: bytes, *, fin: bool = True) -> bytes:
+    """A masked client frame (tests and simulated chargers)."""

@@ -7,6 +7,7 @@ mod error;
 mod frames;
 mod meter;
 mod pricing;
+mod ws;
 
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -35,5 +36,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("TariffError", py.get_type::<pricing::TariffError>())?;
     m.add_class::<meter::PyMeterAggregator>()?;
     m.add_class::<pricing::PyTariff>()?;
+    ws::register(m)?;
     Ok(())
 }
