@@ -19,11 +19,11 @@ from typing import Any
 
 import attrs
 import trio
-from trio_websocket import ConnectionClosed, WebSocketConnection
 
 from evgw import _core, metrics
 from evgw.gateway._commands import CallErrorReply, CallTimeout, InvalidReply
 from evgw.gateway._ratelimit import TokenBucket
+from evgw.gateway._ws import ConnectionClosed, WebSocket
 from evgw.ocpp._context import CallContext, OcppCallError
 
 log = logging.getLogger("evgw.gateway")
@@ -53,7 +53,7 @@ class ConnectionSettings:
 class Connection:
     def __init__(
         self,
-        ws: WebSocketConnection,
+        ws: WebSocket,
         *,
         charger_id: str,
         codec: _core.Codec,
@@ -78,6 +78,10 @@ class Connection:
         self._done = trio.Event()
         self.closing_reason: str | None = None
         self.ping_in_flight = False
+
+    @property
+    def ws(self) -> WebSocket:
+        return self._ws
 
     @property
     def last_frame_at(self) -> datetime:

@@ -11,7 +11,6 @@ import ssl
 from typing import Any
 
 import trio
-from trio_websocket import WebSocketRequest, serve_websocket
 
 from evgw import _core, metrics
 from evgw.config import OcppConfig, UnknownChargerPolicy
@@ -38,11 +37,14 @@ from evgw.gateway._registry import Registry
 from evgw.gateway._rotation import get_pending, promote_pending
 from evgw.gateway._tls import (
     CertificateReloader,
-    HandshakingServer,
+    complete_handshake,
     is_tls,
     peer_subject,
+    remote_host,
     server_context,
 )
+from evgw.gateway._upgrade import ClientGone, UpgradeRequest, read_request, reject
+from evgw.gateway._ws import CLOSE_TIMEOUT_S
 from evgw.ocpp._router import VERSIONS, Router
 from evgw.ocpp._time import utc_now
 from evgw.store import Store
@@ -81,25 +83,16 @@ class Gateway:
     async def serve(self, *, task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED) -> None:
         host, port = self.config.host_port
         async with trio.open_nursery() as handlers:
-            server = await handlers.start(
-                lambda task_status: serve_websocket(
-                    self._handle,
-                    host,
-                    port,
-                    None,
-                    handler_nursery=handlers,
-                    max_message_size=self.config.max_frame_bytes * 4 + _WS_SLACK,
-                    task_status=task_status,
-                )
-            )
-            self.port = server.port
+            listeners = await trio.open_tcp_listeners(port, host=host)
+            self.port = _port(listeners[0])
+            await handlers.start(functools.partial(trio.serve_listeners, self._handle, listeners))
             log.info(
-                "OCPP endpoint on ws://%s:%d/%s/<id>", host, server.port, self.config.path_prefix
+                "OCPP endpoint on ws://%s:%d/%s/<id>", host, self.port, self.config.path_prefix
             )
             if self.tls_context is not None:
                 self.tls_port = await handlers.start(self._serve_tls, handlers, self.tls_context)
             handlers.start_soon(keep_alive, self.registry, self.config.ping_interval_s)
-            task_status.started(server.port)
+            task_status.started(self.port)
 
     async def _serve_tls(
         self,
@@ -113,20 +106,17 @@ class Gateway:
         listeners = await trio.open_ssl_over_tcp_listeners(
             port, ctx, host=host, https_compatible=True
         )
-        server = HandshakingServer(
-            self._handle,
-            listeners,
-            handler_nursery=handlers,
-            max_message_size=self.config.max_frame_bytes * 4 + _WS_SLACK,
-            handshake_timeout_s=tls.handshake_timeout_s,
-            on_failure=self._tls_failed,
-        )
         if tls.reload_interval_s > 0:
             handlers.start_soon(CertificateReloader(ctx, tls).run)
-        await handlers.start(server.run)
-        tls_port = server.port
+        await handlers.start(functools.partial(trio.serve_listeners, self._handle_tls, listeners))
+        tls_port = _port(listeners[0])
         log.info("OCPP endpoint on wss://%s:%d/%s/<id>", host, tls_port, self.config.path_prefix)
         task_status.started(tls_port)
+
+    async def _handle_tls(self, stream: trio.SSLStream[Any]) -> None:
+        timeout = self.config.tls.handshake_timeout_s
+        if await complete_handshake(stream, timeout, self._tls_failed):
+            await self._handle(stream)
 
     async def _tls_failed(self, source: str, reason: str) -> None:
         self._throttle.record_failure(f"ip:{source}")
@@ -142,25 +132,42 @@ class Gateway:
                 for conn in self.registry.all():
                     nursery.start_soon(conn.close, SERVER_SHUTDOWN, 1001)
 
-    async def _handle(self, request: WebSocketRequest) -> None:
+    async def _handle(self, stream: trio.abc.Stream) -> None:
         """Contain every failure of one connection: one that escapes kills the whole server."""
         try:
-            await self._serve_request(request)
+            await self._serve_stream(stream)
         except Exception:
-            log.exception("connection handler failed (path %r)", request.path)
+            log.exception("connection handler failed (from %s)", remote_host(stream))
+        finally:
+            await trio.aclose_forcefully(stream)
 
-    async def _serve_request(self, request: WebSocketRequest) -> None:
-        source = _remote_host(request)
+    async def _serve_stream(self, stream: trio.abc.Stream) -> None:
+        conn = await self._upgrade(stream)
+        if conn is None:
+            return
         try:
+            await self._run_connection(conn)
+        finally:
+            with trio.move_on_after(CLOSE_TIMEOUT_S * 2):
+                await conn.ws.aclose()
+
+    async def _upgrade(self, stream: trio.abc.Stream) -> Connection | None:
+        """The upgrade, answered 101 or refused; the request is not kept (memory per idle
+        connection)."""
+        source = remote_host(stream)
+        try:
+            request = await read_request(stream)
             charger_id, version = await self._admit(request, source)
+        except ClientGone:
+            return None
         except HandshakeRefused as refused:
             metrics.HANDSHAKES.labels(refused.reason).inc()
             log.warning("refused upgrade from %s (%s): %s", source, refused.reason, refused)
-            await _reject(request, refused)
-            return
-        ws = await request.accept(subprotocol=version)
+            await reject(stream, refused)
+            return None
+        ws = await request.accept(version, self.config.max_frame_bytes * 4 + _WS_SLACK)
         metrics.HANDSHAKES.labels("accepted").inc()
-        conn = Connection(
+        return Connection(
             ws,
             charger_id=charger_id,
             codec=self.codecs[version],
@@ -168,7 +175,6 @@ class Gateway:
             settings=self._settings,
             remote=source,
         )
-        await self._run_connection(conn)
 
     async def _run_connection(self, conn: Connection) -> None:
         old = self.registry.add(conn)
@@ -207,7 +213,7 @@ class Gateway:
                 log.exception("%s: last-seen update failed", charger_id)
 
     # admission ---------------------------------------------------------------------------------
-    async def _admit(self, request: WebSocketRequest, source: str) -> tuple[str, str]:
+    async def _admit(self, request: UpgradeRequest, source: str) -> tuple[str, str]:
         if not self._accepting:
             raise HandshakeRefused(503, "shutting_down", "server is shutting down")
         charger_id = charger_id_from_path(request.path, self.config.path_prefix)
@@ -218,13 +224,14 @@ class Gateway:
         await self._authenticate(request, charger_id, source)
         return charger_id, version
 
-    async def _authenticate(self, request: WebSocketRequest, charger_id: str, source: str) -> None:
+    async def _authenticate(self, request: UpgradeRequest, charger_id: str, source: str) -> None:
         record = await self.store.get_charger(charger_id)
         if record is None:
             await self._admit_unknown(charger_id, source)
             return
         creds = basic_credentials(request.headers)
-        presented = Presented(is_tls(request), peer_subject(request), creds[0] if creds else None)
+        stream = request.stream
+        presented = Presented(is_tls(stream), peer_subject(stream), creds[0] if creds else None)
         reg = record.registration
         try:
             if presented.subject is not None:
@@ -238,7 +245,7 @@ class Gateway:
             await self._check_password(request, record, source)
 
     async def _check_password(
-        self, request: WebSocketRequest, record: ChargerRecord, source: str
+        self, request: UpgradeRequest, record: ChargerRecord, source: str
     ) -> None:
         charger_id = record.registration.id
         creds = basic_credentials(request.headers)
@@ -323,13 +330,8 @@ def _info(conn: Connection) -> ConnectionInfo:
     )
 
 
-def _remote_host(request: WebSocketRequest) -> str:
-    remote = request.remote
-    return str(getattr(remote, "address", remote))
-
-
-async def _reject(request: WebSocketRequest, refused: HandshakeRefused) -> None:
-    headers = [(b"content-type", b"text/plain")]
-    if refused.status == 401:
-        headers.append((b"www-authenticate", b'Basic realm="evgw", charset="UTF-8"'))
-    await request.reject(refused.status, extra_headers=headers, body=str(refused).encode())
+def _port(listener: trio.abc.Listener[Any]) -> int:
+    if isinstance(listener, trio.SSLListener):
+        listener = listener.transport_listener
+    assert isinstance(listener, trio.SocketListener)
+    return int(listener.socket.getsockname()[1])

@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import trio
-from trio_websocket import WebSocketRequest, WebSocketServer
 
 from evgw import metrics
 from evgw.config import TlsConfig
@@ -76,35 +75,26 @@ class CertificateReloader:
                 log.exception("TLS certificate reload failed; the previous ones stay in use")
 
 
-class HandshakingServer(WebSocketServer):
+async def complete_handshake(
+    stream: trio.SSLStream[Any],
+    timeout_s: float,
+    on_failure: Callable[[str, str], Awaitable[None]],
+) -> bool:
     """Completes the TLS handshake before the WebSocket upgrade, bounded, so a refused client
-    certificate, protocol version or cipher is logged and counted instead of vanishing."""
-
-    def __init__(
-        self,
-        *args: Any,
-        handshake_timeout_s: float,
-        on_failure: Callable[[str, str], Awaitable[None]],
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self._handshake_timeout_s = handshake_timeout_s
-        self._on_failure = on_failure
-
-    async def _handle_connection(self, stream: trio.abc.Stream) -> None:
-        assert isinstance(stream, trio.SSLStream)
-        peer = _peer(stream)
-        try:
-            with trio.fail_after(self._handshake_timeout_s):
-                await stream.do_handshake()
-        except (trio.BrokenResourceError, trio.TooSlowError) as exc:
-            reason = _failure_reason(exc)
-            metrics.HANDSHAKES.labels(f"tls_{reason}").inc()
-            log.warning("TLS handshake from %s failed (%s): %s", peer, reason, exc.__cause__ or exc)
-            await trio.aclose_forcefully(stream)
-            await self._on_failure(peer, reason)
-            return
-        await super()._handle_connection(stream)
+    certificate, protocol version or cipher is logged and counted instead of vanishing.
+    False (the stream closed, `on_failure` called) when it failed."""
+    peer = _peer(stream)
+    try:
+        with trio.fail_after(timeout_s):
+            await stream.do_handshake()
+    except (trio.BrokenResourceError, trio.TooSlowError) as exc:
+        reason = _failure_reason(exc)
+        metrics.HANDSHAKES.labels(f"tls_{reason}").inc()
+        log.warning("TLS handshake from %s failed (%s): %s", peer, reason, exc.__cause__ or exc)
+        await trio.aclose_forcefully(stream)
+        await on_failure(peer, reason)
+        return False
+    return True
 
 
 def _peer(stream: trio.SSLStream[Any]) -> str:
@@ -125,10 +115,9 @@ def _failure_reason(exc: Exception) -> str:
     return "closed"
 
 
-def peer_subject(request: WebSocketRequest) -> dict[str, str] | None:
+def peer_subject(stream: trio.abc.Stream) -> dict[str, str] | None:
     """The verified client certificate's subject (``{"commonName": …, "organizationName": …}``),
     None on a plain connection or when the client sent no certificate."""
-    stream = getattr(getattr(request, "_connection", None), "_stream", None)
     if not isinstance(stream, trio.SSLStream):
         return None
     cert = stream.getpeercert()
@@ -137,6 +126,15 @@ def peer_subject(request: WebSocketRequest) -> dict[str, str] | None:
     return {key: value for rdn in cert.get("subject", ()) for key, value in rdn}
 
 
-def is_tls(request: WebSocketRequest) -> bool:
-    stream = getattr(getattr(request, "_connection", None), "_stream", None)
+def is_tls(stream: trio.abc.Stream) -> bool:
     return isinstance(stream, trio.SSLStream)
+
+
+def remote_host(stream: trio.abc.Stream) -> str:
+    """The peer's address of a plain or TLS stream ("?" when unknown)."""
+    if isinstance(stream, trio.SSLStream):
+        return _peer(stream)
+    try:
+        return str(stream.socket.getpeername()[0])  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return "?"
