@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import attrs
 import trio
 
-from evgw.billing._authorization import Authorizer
+from evgw.authz._authorizer import Authorizer
 from evgw.components import BUILTIN_COMPONENTS, Component, ComponentContext, build_components
 from evgw.config import Config
 from evgw.events import EventBus
@@ -56,7 +56,7 @@ class Server:
             events = self.events
             services = Services(
                 store,
-                Authorizer(store, plugins),
+                Authorizer(store, plugins, self.config.authz),
                 plugins,
                 self.config.ocpp,
                 events=events,

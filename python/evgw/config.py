@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 import cattrs
 
+from evgw.authz._config import AuthzConfig
 from evgw.billing._config import BillingConfig
 from evgw.maintenance._config import MaintenanceConfig
 from evgw.smartcharging._config import SmartChargingConfig
@@ -135,6 +136,7 @@ class Config:
     plugins: PluginConfig = PluginConfig()
     smartcharging: SmartChargingConfig = attrs.field(factory=SmartChargingConfig)
     billing: BillingConfig = attrs.field(factory=BillingConfig)
+    authz: AuthzConfig = attrs.field(factory=AuthzConfig)
     maintenance: MaintenanceConfig = attrs.field(factory=MaintenanceConfig)
     log_level: str = "INFO"
 

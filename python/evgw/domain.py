@@ -26,6 +26,12 @@ class TokenStatus(enum.StrEnum):
     EXPIRED = "Expired"
     INVALID = "Invalid"
     CONCURRENT_TX = "ConcurrentTx"
+    # decisions only (never stored on a token); OCPP 1.6 answers them as Blocked / Invalid
+    NO_CREDIT = "NoCredit"
+    NOT_AT_THIS_LOCATION = "NotAtThisLocation"
+    NOT_AT_THIS_TIME = "NotAtThisTime"
+    NOT_ALLOWED_TYPE_EVSE = "NotAllowedTypeEVSE"
+    UNKNOWN = "Unknown"
 
 
 class Role(enum.StrEnum):

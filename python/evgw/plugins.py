@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Sequence
+from decimal import Decimal
 from importlib.metadata import entry_points
 from typing import Any, TypeVar
 
@@ -38,8 +39,15 @@ ENTRY_POINT_GROUP = "evgw.plugins"
 @attrs.frozen
 class AuthDecision:
     status: TokenStatus
-    expires_at: str | None = None  # RFC 3339
-    group_id: str | None = None
+    expires_at: str | None = None  # RFC 3339; 1.6 expiryDate, 2.x cacheExpiryDateTime
+    group_id: str | None = None  # 1.6 parentIdTag, 2.x groupIdToken.idToken
+    group_type: str | None = None  # 2.x groupIdToken.type (default Central)
+    evse_ids: tuple[int, ...] = ()  # 2.x: valid only on these EVSEs of the charger
+    language: str | None = None  # 2.x language1 (RFC 5646)
+    personal_message: str | None = None  # 2.x personalMessage (UTF8 text)
+    max_cost: Decimal | None = None  # the session's cost limit (incl VAT) in `currency`
+    currency: str | None = None
+    account_id: str | None = None
 
 
 @attrs.frozen

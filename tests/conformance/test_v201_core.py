@@ -95,7 +95,7 @@ async def test_TC_C_authorize_id_token_info(running: Running) -> None:
     await add_token(running, "BLOCKED", TokenStatus.BLOCKED)
     await add_token(running, "OLD", expires_at=datetime(2020, 1, 1, tzinfo=UTC))
     await add_token(running, "FLEET", type="Central")
-    await add_token(running, "CHILD", group_id="FLEET", expires_at=future)
+    await add_token(running, "CHILD", type="ISO15693", group_id="FLEET", expires_at=future)
     cases = {
         ("TAG1", "ISO14443"): {"status": "Accepted"},
         ("BLOCKED", "ISO14443"): {"status": "Blocked"},
@@ -104,6 +104,8 @@ async def test_TC_C_authorize_id_token_info(running: Running) -> None:
             "cacheExpiryDateTime": "2020-01-01T00:00:00+00:00",
         },
         ("NOBODY", "eMAID"): {"status": "Invalid"},
+        ("TAG1", "KeyCode"): {"status": "Invalid"},  # matched on (value, type)
+        ("tag1", "ISO14443"): {"status": "Accepted"},  # the value matches case-insensitively
         ("", "NoAuthorization"): {"status": "Accepted"},
         ("CHILD", "ISO15693"): {
             "status": "Accepted",

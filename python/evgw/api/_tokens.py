@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from evgw.authz import _idtoken as idt
 from evgw.domain import IdToken, TokenStatus
 
-from ._errors import not_found
+from ._errors import invalid, not_found
 from ._fields import Field, Kind, check_value, parse_object, read_json
 from ._handler import PAGE_QUERY, Call, no_content, ok
 from ._views import page_view, token_view
@@ -21,10 +22,14 @@ TOKEN_ID = Field(
     pattern=r"[\x21-\x2e\x30-\x7e]+",
     pattern_hint="must be printable ASCII without spaces or '/'",
 )
-_STATUSES = tuple(s.value for s in TokenStatus if s is not TokenStatus.CONCURRENT_TX)
 TOKEN_FIELDS = (
-    Field("type", Kind.STRING, "IdToken type (default ISO14443)", minimum=1, maximum=20),
-    Field("status", Kind.ENUM, required=True, choices=_STATUSES),
+    Field(
+        "type",
+        Kind.ENUM,
+        "IdToken type (default ISO14443; 1.6 idTags match whatever their type)",
+        choices=idt.TOKEN_TYPES,
+    ),
+    Field("status", Kind.ENUM, required=True, choices=idt.STORED_STATUSES),
     Field("expires_at", Kind.DATETIME, "RFC 3339 with an offset", nullable=True),
     Field(
         "group_id",
@@ -34,7 +39,14 @@ TOKEN_FIELDS = (
         minimum=1,
         maximum=255,
     ),
-    Field("owner", Kind.STRING, "owner account", nullable=True, minimum=1, maximum=255),
+    Field(
+        "owner",
+        Kind.STRING,
+        "the account (/accounts) the token belongs to",
+        nullable=True,
+        minimum=1,
+        maximum=255,
+    ),
 )
 
 
@@ -61,6 +73,10 @@ async def put_token(call: Call) -> Response:
     token_id = check_value(TOKEN_ID, call.path("id"))
     values = parse_object(TOKEN_FIELDS, await read_json(call.request))
     values["status"] = TokenStatus(values["status"])
+    try:
+        idt.check_value(token_id, values.get("type", "ISO14443"))
+    except idt.MalformedIdToken as e:
+        raise invalid([{"field": "id", "message": str(e)}]) from None
     token = IdToken(id=token_id, **values)
     created = await call.store.put_token(token)
     return ok(token_view(token), 201 if created else 200)

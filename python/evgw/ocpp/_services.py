@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from evgw.billing._authorization import Authorizer
+from evgw.authz._authorizer import Authorizer
 from evgw.config import OcppConfig
 from evgw.events import EventBus
 from evgw.ocpp._charger_ca import ChargerCa

@@ -187,6 +187,7 @@ COMPONENT_SCHEMAS: tuple[str, ...] = (
     "evgw.ocpp.v201._schema",
     "evgw.smartcharging._schema",
     "evgw.billing._schema",
+    "evgw.authz._schema",
     "evgw.maintenance._schema",
 )
 

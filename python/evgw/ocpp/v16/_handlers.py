@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from evgw.billing._authorization import id_tag_info
+from evgw.authz._info import id_tag_info
 from evgw.domain import MeterBatch, StartTx, StopTx
 from evgw.events import (
     ConnectorStatusChanged,
@@ -78,8 +78,8 @@ async def authorize(svc: Services, ctx: CallContext, p: Payload) -> Payload:
 
 
 async def start_transaction(svc: Services, ctx: CallContext, p: Payload) -> Payload:
-    decision = await svc.authorizer.authorize(ctx.charger_id, p["idTag"])
     evse_id, connector_id = evse_and_connector(p["connectorId"])
+    decision = await svc.authorizer.authorize(ctx.charger_id, p["idTag"], evse_id=evse_id)
     start = StartTx(
         charger_id=ctx.charger_id,
         evse_id=evse_id,
@@ -93,6 +93,11 @@ async def start_transaction(svc: Services, ctx: CallContext, p: Payload) -> Payl
         raw=ctx.raw,
     )
     outcome = await svc.store.start_transaction(start)
+    # a StartTransaction with a token we refuse: the charger started it offline (or allows
+    # unknown ids); kept and handled by the offline policy before the answer
+    await svc.authorizer.session_started(
+        ctx.charger_id, outcome.transaction_id, start.id_token, decision
+    )
     svc.events.publish(
         TransactionStarted(
             ctx.charger_id,

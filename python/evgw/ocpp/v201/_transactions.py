@@ -11,7 +11,7 @@ from evgw.events import MeterValuesReceived, TransactionStarted, TransactionStop
 from evgw.ocpp._context import CallContext
 from evgw.ocpp._services import Services
 from evgw.ocpp._time import parse_timestamp
-from evgw.ocpp.v201._auth import id_token_info
+from evgw.ocpp.v201._auth import transaction_auth
 from evgw.ocpp.v201._meter import register_wh, samples_from_meter_values
 from evgw.plugins import CostRequest
 
@@ -88,7 +88,7 @@ async def transaction_event(svc: Services, ctx: CallContext, p: Payload) -> Payl
         )
     reply: Payload = {}
     if "idToken" in p:
-        reply["idTokenInfo"] = await id_token_info(svc, ctx, p["idToken"])
+        reply.update(await transaction_auth(svc, ctx, event, outcome.transaction_id, p["idToken"]))
     if event.event_type == "Ended":  # a retried Ended is answered the same way
         request = CostRequest(ctx.charger_id, outcome.transaction_id, event.ocpp_transaction_id)
         cost = await svc.plugins.decide("transaction_cost", request, Decimal)

@@ -1,0 +1,147 @@
+"""The authorization component: local-list sync, cost-limit watch, prepaid debits, and the
+/accounts, /local-lists and /offline-sessions API (``_api``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from functools import partial
+
+import trio
+
+from evgw.api import ApiExtension
+from evgw.components import Component, ComponentContext
+from evgw.gateway._commands import CommandError
+from evgw.store import Db
+
+from . import _accounts as accounts
+from . import _limits as limits
+from . import _local_list as ll
+from ._api import extension
+from ._config import AuthzConfig
+from ._list_sync import Syncer
+
+log = logging.getLogger("evgw.authz")
+
+LIST_VERSIONS = frozenset({"ocpp1.6", "ocpp2.0.1", "ocpp2.1"})
+
+
+class AuthzComponent(Component):
+    name = "authz"
+
+    def __init__(self, ctx: ComponentContext) -> None:
+        self.ctx = ctx
+        self.cfg: AuthzConfig = ctx.config.authz
+        self.syncer = Syncer(ctx.store, ctx.commander, self.cfg.local_list)
+        self._fingerprint: dict[str, int] = {}  # charger -> token-table state last synced
+        self.wake = trio.Event()  # set by the API after a change: sync now
+
+    def api(self) -> ApiExtension:
+        return extension(self)
+
+    def poke(self) -> None:
+        self.wake.set()
+
+    # local lists ---------------------------------------------------------------------------
+
+    async def sync_lists(self) -> dict[str, str]:
+        """One pass over the connected chargers; answers charger -> state for those synced."""
+        facts = await self.ctx.store.read(ll.all_facts)
+        fingerprint = hash(repr(facts))
+        now, done = trio.current_time(), {}
+        for conn in self.ctx.commander.connections():
+            cid = conn.charger_id
+            if conn.ocpp_version not in LIST_VERSIONS or not self.syncer.due(cid, now):
+                continue
+            state = await self.ctx.store.read(partial(ll.read_state, charger_id=cid))
+            settled = state.state in ("synced", "disabled", "not_supported")
+            checked = self.syncer.checked.get(cid) == conn.connected_at
+            if settled and checked and self._fingerprint.get(cid) == fingerprint:
+                continue
+            if state.state in ("disabled", "not_supported") and checked:
+                continue
+            done[cid] = await self.syncer.sync(cid, conn.ocpp_version, conn.connected_at)
+            if done[cid] == "synced":
+                self._fingerprint[cid] = fingerprint
+        return done
+
+    async def resync(self, charger_id: str) -> None:
+        """The operator asks for a Full update at the next pass."""
+
+        def op(db: Db) -> None:
+            ll.forget_entries(db, charger_id)
+            ll.write_state(
+                db, ll.SyncState(charger_id, ll.read_state(db, charger_id).version, "resync")
+            )
+
+        await self.ctx.store.write(op)
+        self.syncer.retry_at.pop(charger_id, None)
+        self.poke()
+
+    # limits and debits ---------------------------------------------------------------------
+
+    async def enforce_limits(self) -> int:
+        """Stop the sessions over their account's limit; answers how many stops were sent."""
+        billing_cfg, now = self.ctx.config.billing, datetime.now(UTC)
+        over = await self.ctx.store.read(lambda db: limits.over_limit(db, billing_cfg, now))
+        sent = 0
+        for item in over:
+            call = limits.stop_call(item)
+            if call is None:
+                continue
+            try:
+                await self.ctx.commander.call(item.charger_id, *call)
+            except CommandError as e:
+                log.warning("%s: stop at the cost limit failed (%s)", item.transaction_id, e)
+                continue
+            await self.ctx.store.write(partial(limits.record_stop, item=item))
+            log.info(
+                "%s: stopped at its cost limit %s (running cost %s)",
+                *(item.transaction_id, item.limit, item.cost),
+            )
+            sent += 1
+        return sent
+
+    async def debit(self) -> int:
+        return await self.ctx.store.write(accounts.debit_sessions)
+
+    # loops ---------------------------------------------------------------------------------
+
+    async def _every(
+        self, interval: float, what: str, step: Callable[[], Awaitable[object]]
+    ) -> None:
+        while True:
+            try:
+                await step()
+            except Exception:
+                log.exception("authz %s pass failed; retrying", what)
+            with trio.move_on_after(interval):
+                await self.wake.wait()
+            self.wake = trio.Event() if self.wake.is_set() else self.wake
+
+    async def _money(self) -> None:
+        await self.debit()
+        await self.enforce_limits()
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        task_status.started()
+        if not self.cfg.enabled:
+            return
+        async with trio.open_nursery() as nursery:
+            if self.cfg.local_list.enabled:
+                interval = self.cfg.local_list.sync_interval_s
+                nursery.start_soon(self._every, interval, "local list", self.sync_lists)
+            nursery.start_soon(self._loop_money)
+
+    async def _loop_money(self) -> None:
+        while True:
+            try:
+                await self._money()
+            except Exception:
+                log.exception("authz limits pass failed; retrying")
+            await trio.sleep(self.cfg.limit_check_interval_s)
+
+
+def create_component(ctx: ComponentContext) -> Component:
+    return AuthzComponent(ctx)
