@@ -9,6 +9,7 @@ entries), so an interrupted sync resumes where it stopped; a failure is retried 
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +26,7 @@ from ._config import LocalListConfig
 log = logging.getLogger("evgw.authz.local_list")
 
 V16_KEYS = ("LocalAuthListEnabled", "LocalAuthListMaxLength", "SendLocalListMaxLength")
-V201_VARIABLES = ("Enabled", "Entries", "ItemsPerMessage")
+V201_VARIABLES = ("Enabled", "ItemsPerMessage")
 
 
 @attrs.frozen
@@ -43,8 +44,22 @@ def _int(value: Any, default: int) -> int:
     return number if number > 0 else default
 
 
+def reported_max_entries(db: Db, charger_id: str) -> int | None:
+    """LocalAuthListCtrlr.Entries' maxLimit from the charger's stored device-model report."""
+    row = db.one(
+        "SELECT characteristics FROM ocpp201_variables WHERE charger_id = ? AND "
+        "component = 'LocalAuthListCtrlr' AND variable = 'Entries' AND characteristics IS NOT NULL",
+        (charger_id,),
+    )
+    try:
+        limit = json.loads(row[0]).get("maxLimit") if row else None
+    except (ValueError, AttributeError):
+        return None
+    return int(limit) if isinstance(limit, (int, float)) and limit > 0 else None
+
+
 async def read_limits(
-    commander: Commander, charger_id: str, version: str, cfg: LocalListConfig
+    commander: Commander, charger_id: str, version: str, cfg: LocalListConfig, reported: int | None
 ) -> Limits:
     if version == ll.V16:
         reply = await commander.call(charger_id, "GetConfiguration", {"key": list(V16_KEYS)})
@@ -66,9 +81,8 @@ async def read_limits(
     }
     return Limits(
         str(values.get("Enabled", "false")).lower() == "true",
-        # Entries' Actual value is the count held; its maxLimit is only in a report, so the
-        # configured default bounds the list unless the charger says more here
-        max(_int(values.get("Entries"), 0), cfg.default_max_length),
+        # Entries' maxLimit is in the device-model report (GetVariables gives the count held)
+        reported or cfg.default_max_length,
         _int(values.get("ItemsPerMessage"), cfg.default_items_per_message),
     )
 
@@ -119,7 +133,8 @@ class Syncer:
         """One pass for one charger; answers the resulting state."""
         state = await self._state(charger_id)
         try:
-            limits = await read_limits(self.commander, charger_id, version, self.cfg)
+            reported = await self.store.read(lambda db: reported_max_entries(db, charger_id))
+            limits = await read_limits(self.commander, charger_id, version, self.cfg, reported)
             if not limits.enabled:
                 await self._save(attrs.evolve(state, state="disabled", last_error=None))
                 return "disabled"

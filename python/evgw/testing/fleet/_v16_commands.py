@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from evgw.testing.fleet._actions import status_note, upload_diagnostics, walk_firmware
 from evgw.testing.fleet._commands import Command, current_limit_a, dispatch, fixed, free_connector
+from evgw.testing.fleet._local_list import MAX_LENGTH, PER_MESSAGE, local_list, send_local_list_16
 from evgw.testing.fleet._profiles import TX
 from evgw.testing.fleet._protocol import Control, Outgoing, Payload
 from evgw.testing.fleet._v16_profiles import profile_from_16
@@ -19,6 +20,15 @@ CONFIG_KEYS = {
     "ConnectionTimeOut",
     "MeterValuesSampledData",
     "NumberOfConnectors",
+    "LocalAuthListEnabled",
+    "LocalAuthListMaxLength",
+    "SendLocalListMaxLength",
+}
+#: values the simulator reports (others read as "")
+CONFIG_VALUES = {
+    "LocalAuthListEnabled": "true",
+    "LocalAuthListMaxLength": str(MAX_LENGTH),
+    "SendLocalListMaxLength": str(PER_MESSAGE),
 }
 
 
@@ -150,7 +160,11 @@ def change_configuration(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
 
 def get_configuration(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
     keys = p.get("key") or sorted(CONFIG_KEYS)
-    known = [{"key": k, "readonly": False, "value": ""} for k in keys if k in CONFIG_KEYS]
+    known = [
+        {"key": k, "readonly": False, "value": CONFIG_VALUES.get(k, "")}
+        for k in keys
+        if k in CONFIG_KEYS
+    ]
     return {"configurationKey": known, "unknownKey": [k for k in keys if k not in CONFIG_KEYS]}
 
 
@@ -170,8 +184,8 @@ COMMANDS: dict[str, Command] = {
     "GetConfiguration": get_configuration,
     "ClearCache": fixed({"status": "Accepted"}),
     "DataTransfer": fixed({"status": "UnknownVendorId"}),
-    "GetLocalListVersion": fixed({"listVersion": 0}),
-    "SendLocalList": fixed({"status": "NotSupported"}),
+    "GetLocalListVersion": lambda proto, ctl, p: {"listVersion": local_list(ctl).version},
+    "SendLocalList": send_local_list_16,
     "ReserveNow": fixed({"status": "Rejected"}),
     "CancelReservation": fixed({"status": "Rejected"}),
 }

@@ -10,6 +10,7 @@ import attrs
 from evgw.testing.fleet._actions import Upload, Walk, status_note, upload_diagnostics, walk_firmware
 from evgw.testing.fleet._commands import Command, current_limit_a, dispatch, fixed, free_connector
 from evgw.testing.fleet._ev import VOLTAGE
+from evgw.testing.fleet._local_list import local_list, send_local_list_201
 from evgw.testing.fleet._measures import stamp
 from evgw.testing.fleet._protocol import Control, Outgoing, Payload
 from evgw.testing.fleet._v201_profiles import (
@@ -293,8 +294,8 @@ COMMANDS: dict[str, Command] = {
     "GetLog": get_log,
     "DataTransfer": fixed({"status": "UnknownVendorId"}),
     "ClearCache": fixed({"status": "Accepted"}),
-    "GetLocalListVersion": fixed({"versionNumber": 0}),
-    "SendLocalList": fixed({"status": "Failed"}),
+    "GetLocalListVersion": lambda proto, ctl, p: {"versionNumber": local_list(ctl).version},
+    "SendLocalList": send_local_list_201,
     "ReserveNow": fixed({"status": "Rejected"}),
     "CancelReservation": fixed({"status": "Rejected"}),
     "GetReport": fixed({"status": "NotSupported"}),

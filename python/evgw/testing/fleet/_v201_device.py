@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 import attrs
 
+from evgw.testing.fleet._local_list import PER_MESSAGE, local_list
 from evgw.testing.fleet._protocol import CallRefused, Control, Payload
 
 # (component, component instance, variable, variable instance)
@@ -46,6 +47,11 @@ def _defaults(items: int, size: int) -> dict[Key, Variable]:
         ("AuthCtrlr", None, "Enabled", None): Variable("true", data_type="boolean"),
         ("AuthCtrlr", None, "AuthorizeRemoteStart", None): Variable("false", data_type="boolean"),
         ("TxCtrlr", None, "EVConnectionTimeOut", None): Variable("120", data_type="integer"),
+        ("LocalAuthListCtrlr", None, "Enabled", None): Variable("true", data_type="boolean"),
+        ("LocalAuthListCtrlr", None, "Entries", None): Variable("0", READ_ONLY, "integer"),
+        ("LocalAuthListCtrlr", None, "ItemsPerMessage", None): Variable(
+            str(PER_MESSAGE), READ_ONLY, "integer"
+        ),
     }
     for instance in sorted(per):
         out["DeviceDataCtrlr", None, "ItemsPerMessage", instance] = Variable(
@@ -78,6 +84,10 @@ class DeviceModel:
             ("OCPPCommCtrlr", None, "HeartbeatInterval", None): (
                 lambda ctl: str(int(ctl.heartbeat_s)),
                 lambda ctl, v: ctl.set_heartbeat_interval(float(v)),
+            ),
+            ("LocalAuthListCtrlr", None, "Entries", None): (
+                lambda ctl: str(len(local_list(ctl).entries)),
+                lambda ctl, v: None,  # read-only: never called
             ),
             ("SampledDataCtrlr", None, "TxUpdatedInterval", None): (
                 lambda ctl: str(int(ctl.model.settings.meter_interval_s)),
