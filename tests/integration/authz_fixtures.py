@@ -43,9 +43,11 @@ async def authz_server(
 async def eventually(check: Callable[[], Awaitable[object]], within: float = 10.0) -> Any:
     """Poll an async condition until it answers something truthy; answer it."""
     with trio.fail_after(within):
-        while not (found := await check()):
+        for _ in range(int(within / 0.05) + 1):
+            if found := await check():
+                return found
             await trio.sleep(0.05)
-    return found
+    raise AssertionError("never held")
 
 
 async def default_tariff(api: httpx.AsyncClient) -> None:

@@ -121,8 +121,6 @@ def issue(db: Db, cfg: BillingConfig, tx_id: str) -> str:
     tx = load_tx(db, tx_id)
     if tx is None or tx.status != "completed":
         return "not_billable"
-    if db.one("SELECT 1 FROM billing_holds WHERE transaction_id = ?", (tx_id,)):
-        return "held"  # held (e.g. by authorization's offline policy) until released
     if tx.stopped_at is None:
         hold(db, tx_id, "no_stop_time", {})
         return "held"

@@ -38,6 +38,8 @@ BATCH = 100
 
 
 def _guarded(db: Db, cfg: BillingConfig, tx_id: str) -> str:
+    if db.one("SELECT 1 FROM billing_holds WHERE transaction_id = ?", (tx_id,)):
+        return "held"  # held (e.g. by authorization's offline policy) until released
     try:
         return issue.issue(db, cfg, tx_id)
     except ValueError as e:  # the engine refused the session: hold it, with the reason

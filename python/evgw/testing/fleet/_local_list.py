@@ -60,3 +60,8 @@ def send_local_list_201(proto: object, ctl: Control, p: Payload) -> Payload:
     items = p.get("localAuthorizationList", [])
     status = local_list(ctl).apply(p["versionNumber"], p["updateType"], items, "idToken")
     return {"status": status}
+
+
+def held_by(model: object) -> LocalList | None:
+    """The list a simulated charger holds (None before its first SendLocalList)."""
+    return _LISTS.get(model)
