@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from functools import partial
 
+import attrs
 import trio
 
 from evgw.api import ApiExtension
+from evgw.billing import running_cost
 from evgw.components import Component, ComponentContext
 from evgw.gateway._commands import CommandError
 from evgw.store import Db
@@ -82,26 +83,33 @@ class AuthzComponent(Component):
     # limits and debits ---------------------------------------------------------------------
 
     async def enforce_limits(self) -> int:
-        """Stop the sessions over their account's limit; answers how many stops were sent."""
-        billing_cfg, now = self.ctx.config.billing, datetime.now(UTC)
-        over = await self.ctx.store.read(lambda db: limits.over_limit(db, billing_cfg, now))
+        """Stop the sessions whose running cost reached their account's limit; answers how
+        many stops were sent."""
+        candidates = await self.ctx.store.read(limits.limited_sessions)
         sent = 0
-        for item in over:
-            call = limits.stop_call(item)
-            if call is None:
+        for item in candidates:
+            cost = await running_cost(self.ctx, item.transaction_id)
+            if cost is None or cost.incl_vat < item.limit:
                 continue
-            try:
-                await self.ctx.commander.call(item.charger_id, *call)
-            except CommandError as e:
-                log.warning("%s: stop at the cost limit failed (%s)", item.transaction_id, e)
-                continue
-            await self.ctx.store.write(partial(limits.record_stop, item=item))
-            log.info(
-                "%s: stopped at its cost limit %s (running cost %s)",
-                *(item.transaction_id, item.limit, item.cost),
-            )
-            sent += 1
+            if await self._stop(attrs.evolve(item, cost=cost.incl_vat)):
+                sent += 1
         return sent
+
+    async def _stop(self, item: limits.Limited) -> bool:
+        call = limits.stop_call(item)
+        if call is None:
+            return False
+        try:
+            await self.ctx.commander.call(item.charger_id, *call)
+        except CommandError as e:
+            log.warning("%s: stop at the cost limit failed (%s)", item.transaction_id, e)
+            return False
+        await self.ctx.store.write(partial(limits.record_stop, item=item))
+        log.info(
+            "%s: stopped at its cost limit %s (running cost %s)",
+            *(item.transaction_id, item.limit, item.cost),
+        )
+        return True
 
     async def debit(self) -> int:
         return await self.ctx.store.write(accounts.debit_sessions)
