@@ -34,6 +34,7 @@ def status(facts: TokenFacts | None, kind: str | None = None, evse: int | None =
         (TokenFacts(TAG), "iso14443", "Accepted"),  # type compared case-insensitively
         (TokenFacts(TAG), "KeyCode", "Invalid"),  # same value, other type: not this token
         (TokenFacts(TAG), None, "Accepted"),  # 1.6 idTag: no type, matches any
+        (TokenFacts(TAG), "Central", "Accepted"),  # a remote start's token: the CSMS's own
         (TokenFacts(IdToken(id="X", status=TokenStatus.BLOCKED)), None, "Blocked"),
         (TokenFacts(IdToken(id="X", expires_at=NOW - timedelta(seconds=1))), None, "Expired"),
     ],

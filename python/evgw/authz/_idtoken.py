@@ -1,7 +1,8 @@
 """IdToken types (OCPP 2.0.1 IdTokenEnumType) and what a well-formed value of each looks like.
 
 1.6 idTags have no type: they are stored as ``ISO14443`` (the default) and match any type.
-Matching is on (value, type), case-insensitive (2.0.1 C01). A value is unique in the token
+Matching is on (value, type), case-insensitive (2.0.1 C01); a presented ``Central`` token
+(a remote start's) matches whatever type the stored token has. A value is unique in the token
 table whatever its type (the table is keyed by the value).
 """
 
@@ -66,5 +67,9 @@ def check_value(value: str, kind: str) -> None:
 
 
 def matches(stored_type: str, presented_type: str | None) -> bool:
-    """A presented type (None for 1.6) against the stored one."""
-    return presented_type is None or stored_type.lower() == presented_type.lower()
+    """A presented type (None for 1.6) against the stored one. ``Central`` is what the CSMS
+    itself hands out (RequestStartTransaction with a token it knows, whatever that token's
+    own type): it matches any stored type."""
+    if presented_type is None or presented_type.lower() == CENTRAL.lower():
+        return True
+    return stored_type.lower() == presented_type.lower()
