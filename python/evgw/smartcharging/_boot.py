@@ -1,35 +1,39 @@
-"""At each boot of a charger in a site: read its smart-charging keys, install the
-ChargePointMaxProfile (physical limit) and the fallback TxDefaultProfile (safe share)."""
+"""At each boot of a charger in a site: read its smart-charging capabilities (1.6:
+GetConfiguration keys; 2.0.1: SmartChargingCtrlr variables), install the station maximum
+(ChargePointMaxProfile / ChargingStationMaxProfile at the physical limit) and the fallback
+TxDefaultProfile (safe share). When it leaves load management, remove what evgw installed."""
 
 from __future__ import annotations
 
 import logging
 import math
 from datetime import UTC, datetime
+from typing import Any
 
 from evgw.gateway._commands import Commander, CommandError
 
+from . import _profiles as v16
+from . import _profiles201 as v201
 from ._metrics import PROFILES
-from ._profiles import (
-    CAPABILITY_KEYS,
-    Capabilities,
-    fallback_profile,
-    max_profile,
-    read_capabilities,
-)
+from ._profiles import CP_MAX_ID, FALLBACK_ID, TX_ID_BASE, Capabilities
 
 log = logging.getLogger("evgw.smartcharging")
 
 
-async def read_charger(commander: Commander, charger_id: str, timeout: float) -> Capabilities:
+async def read_charger(
+    commander: Commander, charger_id: str, timeout: float, *, is_201: bool
+) -> Capabilities:
+    action, payload = (
+        ("GetVariables", v201.get_variables_request())
+        if is_201
+        else ("GetConfiguration", {"key": v16.CAPABILITY_KEYS})
+    )
     try:
-        reply = await commander.call(
-            charger_id, "GetConfiguration", {"key": CAPABILITY_KEYS}, timeout=timeout
-        )
+        reply = await commander.call(charger_id, action, payload, timeout=timeout)
     except CommandError as error:
-        log.info("%s: GetConfiguration failed (%s); assuming amperes", charger_id, error)
+        log.info("%s: %s failed (%s); assuming amperes", charger_id, action, error)
         return Capabilities()
-    return read_capabilities(reply)
+    return v201.read_variables(reply) if is_201 else v16.read_capabilities(reply)
 
 
 async def install_base_profiles(
@@ -40,16 +44,38 @@ async def install_base_profiles(
     limits: tuple[float, float],  # (physical limit, safe share), A per phase
     w_per_a: float,
     timeout: float,
+    is_201: bool,
 ) -> None:
     physical, safe = limits
-    calls = [("fallback", fallback_profile(safe, caps, w_per_a))]
+    build = v201 if is_201 else v16
+    calls = [("fallback", build.fallback_profile(safe, caps, w_per_a))]
     if math.isfinite(physical):
-        calls.insert(0, ("max", max_profile(physical, datetime.now(UTC), caps, w_per_a)))
+        calls.insert(0, ("max", build.max_profile(physical, datetime.now(UTC), caps, w_per_a)))
     for kind, payload in calls:
-        try:
-            reply = await commander.call(charger_id, "SetChargingProfile", payload, timeout=timeout)
-            result = "accepted" if reply.get("status") == "Accepted" else "rejected"
-        except CommandError as error:
-            log.warning("%s: %s profile not installed: %s", charger_id, kind, error)
-            result = "unanswered"
+        result = await _call(commander, charger_id, "SetChargingProfile", payload, timeout)
+        if result == "unanswered":
+            log.warning("%s: %s profile not installed", charger_id, kind)
         PROFILES.labels(kind, result).inc()
+
+
+async def release(
+    commander: Commander, charger_id: str, connectors: int, timeout: float, *, is_201: bool
+) -> None:
+    """ClearChargingProfile of every profile evgw installs (by id): the charger is no longer
+    under load management and must not keep a stale share."""
+    ids = [CP_MAX_ID, FALLBACK_ID, *(TX_ID_BASE + c for c in range(1, connectors + 1))]
+    for profile_id in ids:
+        payload = v201.clear_request(profile_id) if is_201 else {"id": profile_id}
+        result = await _call(commander, charger_id, "ClearChargingProfile", payload, timeout)
+        PROFILES.labels("clear", result).inc()
+
+
+async def _call(
+    commander: Commander, charger_id: str, action: str, payload: dict[str, Any], timeout: float
+) -> str:
+    try:
+        reply = await commander.call(charger_id, action, payload, timeout=timeout)
+    except CommandError as error:
+        log.info("%s: %s failed: %s", charger_id, action, error)
+        return "unanswered"
+    return "accepted" if reply.get("status") == "Accepted" else "rejected"

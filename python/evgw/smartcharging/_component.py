@@ -3,6 +3,7 @@ site, dispatches profile changes, and serves /api/v1/sites."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from datetime import UTC, datetime
@@ -15,9 +16,10 @@ from evgw.api import ApiExtension
 from evgw.components import Component, ComponentContext
 
 from . import _store
-from ._boot import install_base_profiles, read_charger
+from ._boot import install_base_profiles, read_charger, release
 from ._dispatch import Change, SiteGate
 from ._engine import SiteRuntime
+from ._ev201 import Station201
 from ._inputs import StationLimits
 from ._live import Key, Live
 from ._meter import phase_currents
@@ -30,7 +32,7 @@ from ._policy import (
     SessionPolicyRequest,
 )
 from ._profiles import Capabilities
-from ._site import Site
+from ._site import ChargerSpec, Site
 from ._ticker import Ticker
 
 log = logging.getLogger("evgw.smartcharging")
@@ -48,6 +50,8 @@ class SmartCharging(Component):
         self.gates: dict[str, SiteGate] = {}
         self.planner = PlanRunner()
         self.stations = StationLimits()
+        self.v201: set[str] = set()  # chargers speaking OCPP 2.x
+        self.station201 = Station201(self)
         self.ticker = Ticker(self)
         self._nursery: trio.Nursery | None = None
         self._subscribe(ctx.events)
@@ -61,7 +65,12 @@ class SmartCharging(Component):
         return None
 
     def activate(self, site: Site) -> None:
-        """Start (or replace) a site's runtime; re-install the base profiles of its chargers."""
+        """Start (or replace) a site's runtime; re-install the base profiles of its chargers;
+        release the chargers a replaced site no longer has."""
+        old = self.sites.get(site.id)
+        if old is not None:
+            kept = {c.id for c in site.chargers}
+            self._release([c for c in old.site.chargers if c.id not in kept])
         self.sites[site.id] = SiteRuntime(site, self.lives)
         self.planner.mark(site.id)
         for charger in site.chargers:
@@ -69,7 +78,21 @@ class SmartCharging(Component):
                 self._spawn(self._setup_charger, charger.id)
 
     def deactivate(self, site_id: str) -> None:
-        self.sites.pop(site_id, None)
+        runtime = self.sites.pop(site_id, None)
+        if runtime is not None:
+            self._release(list(runtime.site.chargers))
+
+    def _release(self, chargers: list[ChargerSpec]) -> None:
+        for charger in chargers:
+            for live in self.lives_of(charger.id):
+                live.sent_a = None
+            if self.ctx.commander.connection(charger.id) is not None:
+                is_201 = charger.id in self.v201
+                timeout = self.cfg.call_timeout_s
+                call = functools.partial(
+                    release, self.ctx.commander, charger.id, charger.connectors, timeout
+                )
+                self._spawn(functools.partial(call, is_201=is_201))
 
     async def _load_sites(self) -> None:
         for raw in self.cfg.sites:
@@ -94,6 +117,7 @@ class SmartCharging(Component):
         bus.subscribe(ev.ChargerBooted, self._on_booted)
         bus.subscribe(ev.ChargerConnected, self._on_connected)
         bus.subscribe(ev.ChargerDisconnected, self._on_disconnected)
+        self.station201.subscribe(bus)
 
     def _on_started(self, e: ev.TransactionStarted) -> None:
         live = self.lives.get((e.charger_id, e.evse_id))
@@ -101,7 +125,9 @@ class SmartCharging(Component):
             return
         meter = None if e.meter_start_wh is None else float(e.meter_start_wh)
         live.start(e.transaction_id, trio.current_time(), meter)
-        self._replan(e.charger_id)
+        self.replan(e.charger_id)
+        if live.v201:
+            self._spawn(self.station201.learn_transaction, live, e.transaction_id)
         site = self.site_of(e.charger_id)
         if site is not None:
             req = SessionPolicyRequest(
@@ -113,9 +139,9 @@ class SmartCharging(Component):
         for live in self.lives.values():
             if live.key[0] == e.charger_id and live.transaction_id == e.transaction_id:
                 live.stop(trio.current_time())
-                self._replan(e.charger_id)
+                self.replan(e.charger_id)
 
-    def _replan(self, charger_id: str) -> None:
+    def replan(self, charger_id: str) -> None:
         site = self.site_of(charger_id)
         if site is not None:
             self.planner.mark(site.site.id)
@@ -134,24 +160,30 @@ class SmartCharging(Component):
     def _on_booted(self, e: ev.ChargerBooted) -> None:
         if e.status != "Accepted" or self.site_of(e.charger_id) is None:
             return
-        for live in self._lives_of(e.charger_id):
+        for live in self.lives_of(e.charger_id):
             live.sent_a = None  # a reboot may have dropped the TxProfiles
         self._spawn(self._setup_charger, e.charger_id)
 
     def _on_connected(self, e: ev.ChargerConnected) -> None:
-        for live in self._lives_of(e.charger_id):
+        is_201 = e.ocpp_version != "ocpp1.6"
+        if is_201:
+            self.v201.add(e.charger_id)
+        else:
+            self.v201.discard(e.charger_id)
+        for live in self.lives_of(e.charger_id):
+            live.v201 = is_201
             live.online = True
             if live.fixed_why == "offline":
                 live.clear_fixed()
 
     def _on_disconnected(self, e: ev.ChargerDisconnected) -> None:
         now = trio.current_time()
-        for live in self._lives_of(e.charger_id):
+        for live in self.lives_of(e.charger_id):
             live.online = False
             if live.active:
                 live.set_fixed(live.last_known_max(), "offline", now)
 
-    def _lives_of(self, charger_id: str) -> list[Live]:
+    def lives_of(self, charger_id: str) -> list[Live]:
         return [live for key, live in self.lives.items() if key[0] == charger_id]
 
     # background work ---------------------------------------------------------------------
@@ -170,14 +202,18 @@ class SmartCharging(Component):
         if answer.departure_at is not None:
             ahead = (answer.departure_at - datetime.now(UTC)).total_seconds()
             live.policy.departure_at = trio.current_time() + ahead
-        self._replan(live.key[0])
+        self.replan(live.key[0])
 
     async def _setup_charger(self, charger_id: str) -> None:
         site = self.site_of(charger_id)
         if site is None:
             return
         timeout = self.cfg.call_timeout_s
-        caps = self.caps[charger_id] = await read_charger(self.ctx.commander, charger_id, timeout)
+        is_201 = charger_id in self.v201
+        for live in self.lives_of(charger_id):
+            live.v201 = is_201
+        caps = await read_charger(self.ctx.commander, charger_id, timeout, is_201=is_201)
+        self.caps[charger_id] = caps
         charger = next(c for c in site.site.chargers if c.id == charger_id)
         limits = (charger.limit_a, site.safe_share()[charger_id])
         w_per_a = site.site.voltage * charger.phases
@@ -188,6 +224,7 @@ class SmartCharging(Component):
             limits=limits,
             w_per_a=w_per_a,
             timeout=timeout,
+            is_201=is_201,
         )
 
     async def _external_limits(self) -> None:

@@ -40,12 +40,14 @@ def retry_after(live: Live, cfg: SmartChargingConfig) -> float:
 
 
 def _blocked(live: Live, now: float, cfg: SmartChargingConfig) -> bool:
-    """In flight, unreachable, no session, or waiting to retry after a failed profile."""
+    """In flight, unreachable, no session (2.x: its transactionId not known yet), or
+    waiting to retry after a failed profile."""
     waiting = live.fixed_why in ("rejected", "unanswered")
     return (
         live.pending
         or not live.online
         or not live.active
+        or (live.v201 and live.ocpp_transaction_id is None)
         or (waiting and now - live.fixed_since < retry_after(live, cfg))
     )
 

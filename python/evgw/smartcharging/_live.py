@@ -49,7 +49,8 @@ class Live:
     fixed_since: float = -math.inf  # since when; for rejected/unanswered: the last failure
     failures: int = 0  # profiles in a row rejected or unanswered
     online: bool = True
-    ocpp_transaction_id: str | None = None  # 2.0.1: the charger's transactionId
+    v201: bool = False  # the charger speaks OCPP 2.x (2.0.1 profiles)
+    ocpp_transaction_id: str | None = None  # 2.x: the charger's transactionId (TxProfile)
     # caps from outside the allocator, A per phase (inf = none)
     plan_cap_a: float = math.inf  # the planner's, for the current slot (0 = deferred)
     ev_max_a: float = math.inf  # ISO 15118 evMaxCurrent (NotifyEVChargingNeeds)

@@ -25,6 +25,8 @@ class Capabilities:
 
     units: tuple[str, ...] = ("Current",)
     max_stack_level: int = 8
+    max_periods: int = 24  # evgw sends one period; kept for the record
+    enabled: bool = True  # 2.0.1 SmartChargingCtrlr.Enabled
 
     @property
     def unit(self) -> str:
@@ -36,14 +38,25 @@ def read_capabilities(reply: dict[str, Any]) -> Capabilities:
     units = tuple(
         u.strip() for u in (values.get("ChargingScheduleAllowedChargingRateUnit") or "").split(",")
     )
+    return Capabilities(
+        tuple(u for u in units if u) or ("Current",),
+        _int(values.get("ChargeProfileMaxStackLevel"), 8),
+        max_periods=_int(values.get("ChargingScheduleMaxPeriods"), 24),
+    )
+
+
+def _int(text: str | None, default: int) -> int:
     try:
-        stack = int(values.get("ChargeProfileMaxStackLevel") or 8)
+        return int(text) if text else default
     except ValueError:
-        stack = 8
-    return Capabilities(tuple(u for u in units if u) or ("Current",), stack)
+        return default
 
 
-CAPABILITY_KEYS = ["ChargingScheduleAllowedChargingRateUnit", "ChargeProfileMaxStackLevel"]
+CAPABILITY_KEYS = [
+    "ChargingScheduleAllowedChargingRateUnit",
+    "ChargeProfileMaxStackLevel",
+    "ChargingScheduleMaxPeriods",
+]
 
 
 def _schedule(limit_a: float, caps: Capabilities, watts_per_a: float) -> dict[str, Any]:

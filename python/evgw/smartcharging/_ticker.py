@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import trio
 
 from evgw.gateway._commands import CommandError
 
+from . import _profiles201 as v201
 from ._dispatch import Change, Kind, SiteGate, decide, plan, unsettled
 from ._engine import Result, SiteRuntime
 from ._inputs import allocate
+from ._live import Live
 from ._metrics import (
     CONNECTOR_LIMIT,
     INFEASIBLE,
@@ -29,6 +31,24 @@ if TYPE_CHECKING:
     from ._component import SmartCharging
 
 log = logging.getLogger("evgw.smartcharging")
+
+
+def tx_payload(
+    live: Live, target_a: float, caps: Capabilities, w_per_a: float, duration_s: int
+) -> dict[str, Any]:
+    """The SetChargingProfile request of a connector's TxProfile in its charger's version."""
+    now = datetime.now(UTC)
+    evse = live.key[1]
+    if live.v201 and live.ocpp_transaction_id is not None:
+        return v201.tx_profile(
+            *(evse, target_a),
+            now=now,
+            duration_s=duration_s,
+            caps=caps,
+            w_per_a=w_per_a,
+            transaction_id=live.ocpp_transaction_id,
+        )
+    return tx_profile(evse, target_a, now=now, duration_s=duration_s, caps=caps, w_per_a=w_per_a)
 
 
 class Ticker:
@@ -127,14 +147,7 @@ class Ticker:
         runtime = self.owner.sites.get(change.site_id)
         volts = runtime.site.voltage if runtime else 230.0
         w_per_a = volts * (live.phases_in_use or 3)
-        payload = tx_profile(
-            evse,
-            change.target_a,
-            now=datetime.now(UTC),
-            duration_s=cfg.tx_profile_duration_s,
-            caps=caps,
-            w_per_a=w_per_a,
-        )
+        payload = tx_payload(live, change.target_a, caps, w_per_a, cfg.tx_profile_duration_s)
         transaction = live.transaction_id
         try:
             reply = await self.owner.ctx.commander.call(
