@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 import trio
+from evgw.smartcharging import SiteLoad, site_loads
 from evgw.smartcharging._metrics import PROFILES
 from evgw.testing.fleet import (
     ChargerSpec,
@@ -52,6 +53,7 @@ class FleetRun:
     allocations: dict[str, dict[str, Any]]  # site -> GET .../allocation at the end
     errors: int  # protocol errors the simulated chargers saw
     started_s: float  # real seconds to start every session
+    loads: tuple[SiteLoad, ...]  # the public per-tick view at the end (evgw.smartcharging)
 
     def longest_overload_s(self, site: str, limit_a: float) -> float:
         longest, since = 0.0, None
@@ -202,6 +204,7 @@ async def run_fleet(nursery: trio.Nursery, tmp_path: Path, scenario: Scenario) -
         allocations = {
             name: (await api.get(f"/api/v1/sites/{name}/allocation")).json() for name in names
         }
+        loads = tuple(site_loads(running.server.components))
         stop.set()
         inner.cancel_scope.cancel()
     running.server.stop()
@@ -213,6 +216,7 @@ async def run_fleet(nursery: trio.Nursery, tmp_path: Path, scenario: Scenario) -
         allocations,
         fleet.env.recorder.errors(),
         started,
+        loads,
     )
 
 

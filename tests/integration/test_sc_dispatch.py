@@ -202,3 +202,33 @@ async def test_an_infeasible_site_pauses_all_managed_load_and_alarms(
         missing = await api.put("/api/v1/sites/s1/nodes/nope/unmanaged", json={"unmanaged_a": 1})
         assert missing.status_code == 404
     running.server.stop()
+
+
+async def test_a_site_put_below_its_unmanaged_load_alarms_and_pauses_everything(
+    nursery: trio.Nursery, tmp_path: Path
+) -> None:
+    """An API limit change that makes the site infeasible even at 0 A for managed load."""
+    site = one_node_site(40, "CP1", "CP2")
+    site["nodes"][0]["unmanaged_a"] = 12
+    running, api = await setup(nursery, tmp_path, site)
+    async with charger(running, "CP1") as one, charger(running, "CP2") as two:
+        await start(one, 1)
+        await start(two, 1)
+        await until(lambda: tx_limits(one, 1)[-1:] == [14] and tx_limits(two, 1)[-1:] == [14])
+        site["nodes"][0]["limit_a"] = 10  # below the 12 A the building draws
+        assert (await api.put("/api/v1/sites/s1", json=site)).status_code == 200
+        await until(lambda: tx_limits(one, 1)[-1:] == [0] and tx_limits(two, 1)[-1:] == [0])
+        body = await allocation(api)
+        assert body["alarms"]
+        assert {c["reason"] for c in body["connectors"]} == {"site_over_limit"}
+        assert {c["limit_a"] for c in body["connectors"]} == {0}
+        def fallback_limits() -> list[float]:
+            return [
+                p["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"]
+                for p in profiles(one, "TxDefaultProfile")
+            ]
+
+        await until(lambda: fallback_limits() == [14, 0])  # re-installed at the new safe share
+        await trio.sleep(0.5)
+        assert tx_limits(one, 1)[-1] == 0  # and held there: nothing raised under the alarm
+    running.server.stop()

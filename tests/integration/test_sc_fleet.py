@@ -25,6 +25,15 @@ def check_held(run: FleetRun) -> None:
         assert run.settled_peak(site) <= limit + 0.5, site
         assert feasible(run.allocations[site])
     assert run.errors == 0
+    if scenario.managed:  # the public view the demo uses: one root per site, held
+        views = {v.site_id: v for v in run.loads}
+        assert sorted(views) == sorted(site for site, _ in scenario.sites)
+        for site, limit in scenario.sites:
+            view = views[site]
+            assert (view.node_id, view.limit_a) == ("grid", limit)
+            assert view.charging > 0
+            assert view.measured_a <= limit + 0.5, view
+            assert view.measured_a > 0.5 * limit, view
 
 
 async def test_the_site_is_held_at_its_limit(nursery: trio.Nursery, tmp_path: Path) -> None:

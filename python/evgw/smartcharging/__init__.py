@@ -11,6 +11,8 @@ from ._policy import ExternalLimit as ExternalLimit
 from ._policy import ExternalLimitRequest as ExternalLimitRequest
 from ._policy import SessionPolicy as SessionPolicy
 from ._policy import SessionPolicyRequest as SessionPolicyRequest
+from ._view import SiteLoad as SiteLoad
+from ._view import site_loads as site_loads
 
 if TYPE_CHECKING:
     from evgw.components import Component, ComponentContext
@@ -28,5 +30,7 @@ __all__ = [
     "ExternalLimitRequest",
     "SessionPolicy",
     "SessionPolicyRequest",
+    "SiteLoad",
     "create_component",
+    "site_loads",
 ]

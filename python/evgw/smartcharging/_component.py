@@ -214,6 +214,13 @@ class SmartCharging(Component):
             live.v201 = is_201
         caps = await read_charger(self.ctx.commander, charger_id, timeout, is_201=is_201)
         self.caps[charger_id] = caps
+        if not caps.enabled:
+            log.warning(
+                "%s: SmartChargingCtrlr.Enabled is false: no profiles installed; its sessions"
+                " count at what their profiles' refusal leaves (their maximum)",
+                charger_id,
+            )
+            return
         charger = next(c for c in site.site.chargers if c.id == charger_id)
         limits = (charger.limit_a, site.safe_share()[charger_id])
         w_per_a = site.site.voltage * charger.phases
