@@ -222,6 +222,7 @@ async def test_a_site_put_below_its_unmanaged_load_alarms_and_pauses_everything(
         assert body["alarms"]
         assert {c["reason"] for c in body["connectors"]} == {"site_over_limit"}
         assert {c["limit_a"] for c in body["connectors"]} == {0}
+
         def fallback_limits() -> list[float]:
             return [
                 p["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"]
