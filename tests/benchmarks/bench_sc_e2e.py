@@ -80,6 +80,8 @@ def main() -> None:
         run_s=args.run_s,
         meter_interval_s=900.0,
         sample_s=0.1,
+        # the production tick and timeouts (the test defaults are tuned for a few chargers)
+        smartcharging={"tick_s": 1.0, "call_timeout_s": 10.0, "increase_dwell_s": 5.0},
     )
     managed = trio.run(one, scenario)
     free = trio.run(one, attrs.evolve(scenario, managed=False))

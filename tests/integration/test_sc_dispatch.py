@@ -233,3 +233,22 @@ async def test_a_site_put_below_its_unmanaged_load_alarms_and_pauses_everything(
         await trio.sleep(0.5)
         assert tx_limits(one, 1)[-1] == 0  # and held there: nothing raised under the alarm
     running.server.stop()
+
+
+async def test_an_unanswered_fallback_profile_is_installed_again(
+    nursery: trio.Nursery, tmp_path: Path
+) -> None:
+    running, _api = await setup(nursery, tmp_path, one_node_site(40, "CP1"))
+    async with connect_charger(running.charger_url("CP1"), user="CP1", password=PASSWORD) as cp:
+        cp.auto_answer = False
+        await cp.result("BootNotification", BOOT)
+        await until(lambda: any(f[2] == "GetConfiguration" for f in cp.received_calls))
+        asked = next(f for f in cp.received_calls if f[2] == "GetConfiguration")
+        await cp.ws.send_message(json.dumps([3, asked[1], {"configurationKey": []}]))
+        await until(lambda: len(profiles(cp, "TxDefaultProfile")) == 1)
+        await trio.sleep(2.2)  # past call_timeout_s: no answer
+        cp.auto_answer = True
+        await until(lambda: len(profiles(cp, "TxDefaultProfile")) == 2)  # retried
+        await trio.sleep(1.0)
+        assert len(profiles(cp, "TxDefaultProfile")) == 2  # accepted: no more
+    running.server.stop()

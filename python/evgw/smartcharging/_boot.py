@@ -45,17 +45,21 @@ async def install_base_profiles(
     w_per_a: float,
     timeout: float,
     is_201: bool,
-) -> None:
+) -> bool:
+    """False when a profile got no answer (worth another try)."""
     physical, safe = limits
     build = v201 if is_201 else v16
     calls = [("fallback", build.fallback_profile(safe, caps, w_per_a))]
     if math.isfinite(physical):
         calls.insert(0, ("max", build.max_profile(physical, datetime.now(UTC), caps, w_per_a)))
+    answered = True
     for kind, payload in calls:
         result = await _call(commander, charger_id, "SetChargingProfile", payload, timeout)
         if result == "unanswered":
-            log.warning("%s: %s profile not installed", charger_id, kind)
+            log.warning("%s: %s profile not installed (no answer); will retry", charger_id, kind)
+            answered = False
         PROFILES.labels(kind, result).inc()
+    return answered
 
 
 async def release(

@@ -224,7 +224,8 @@ class SmartCharging(Component):
         charger = next(c for c in site.site.chargers if c.id == charger_id)
         limits = (charger.limit_a, site.safe_share()[charger_id])
         w_per_a = site.site.voltage * charger.phases
-        await install_base_profiles(
+        delay = self.cfg.retry_unanswered_s
+        while not await install_base_profiles(
             self.ctx.commander,
             charger_id,
             caps=caps,
@@ -232,7 +233,12 @@ class SmartCharging(Component):
             w_per_a=w_per_a,
             timeout=timeout,
             is_201=is_201,
-        )
+        ):  # unanswered (a busy link): without its fallback a charger is not safe offline
+            await trio.sleep(delay)
+            delay = min(2 * delay, self.cfg.retry_rejected_s)
+            gone = self.ctx.commander.connection(charger_id) is None
+            if gone or self.site_of(charger_id) is not site:
+                return  # the next connection or the new site installs its own
 
     async def _external_limits(self) -> None:
         while True:
