@@ -48,10 +48,11 @@ async def install_base_profiles(
 ) -> bool:
     """False when a profile got no answer (worth another try)."""
     physical, safe = limits
-    build = v201 if is_201 else v16
-    calls = [("fallback", build.fallback_profile(safe, caps, w_per_a))]
+    dialect = v16.V201 if is_201 else v16.V16
+    calls = [("fallback", v16.fallback_profile(safe, caps, w_per_a, dialect))]
     if math.isfinite(physical):
-        calls.insert(0, ("max", build.max_profile(physical, datetime.now(UTC), caps, w_per_a)))
+        now = datetime.now(UTC)
+        calls.insert(0, ("max", v16.max_profile(physical, now, caps, w_per_a, dialect)))
     answered = True
     for kind, payload in calls:
         result = await _call(commander, charger_id, "SetChargingProfile", payload, timeout)

@@ -1,10 +1,13 @@
-"""OCPP 1.6 charging profiles of the two-profile pattern (reference §5).
+"""Charging profiles of the two-profile pattern (reference §5), in 1.6 or 2.0.1 spelling.
 
-- ChargePointMaxProfile (id 1, connector 0): the charger's physical limit, forever.
-- Fallback TxDefaultProfile (id 2, connector 0, stack 0, Relative): the safe share, what the
-  charger runs when evgw is gone.
-- One TxProfile per connector (id 100 + connector, stack 1, Absolute from now, bounded
-  duration): the allocator's limit; the same id replaces it in place.
+- ChargePointMaxProfile / ChargingStationMaxProfile (id 1, connector/EVSE 0, Absolute): the
+  charger's physical limit, forever.
+- Fallback TxDefaultProfile (id 2, connector/EVSE 0, stack 0, Relative): the safe share,
+  what the charger runs when evgw is gone.
+- One TxProfile per connector/EVSE (id 100 + connector, stack 1, Absolute from now, bounded
+  duration; 2.0.1: with the transactionId): the allocator's limit. The same id replaces it
+  in place (1.6) and must be reused (2.0.1 refuses a second id at the same stack level for
+  the same transaction, K01.FR.39; "highest stack level + 1" would grow without bound).
 """
 
 from __future__ import annotations
@@ -59,12 +62,36 @@ CAPABILITY_KEYS = [
 ]
 
 
-def _schedule(limit_a: float, caps: Capabilities, watts_per_a: float) -> dict[str, Any]:
-    limit = limit_a if caps.unit == "A" else round(limit_a * watts_per_a, 1)
-    return {
-        "chargingRateUnit": caps.unit,
-        "chargingSchedulePeriod": [{"startPeriod": 0, "limit": round(limit, 1)}],
-    }
+@attrs.frozen
+class Dialect:
+    """Where 1.6 and 2.0.1 spell the same profile differently."""
+
+    id_key: str  # chargingProfileId | id
+    target_key: str  # connectorId | evseId
+    wrapper: str  # csChargingProfiles | chargingProfile
+    station_max: str  # ChargePointMaxProfile | ChargingStationMaxProfile
+    schedule_list: bool  # 2.0.1: a list of (up to three) schedules, each with an id
+
+
+V16 = Dialect(
+    "chargingProfileId", "connectorId", "csChargingProfiles", "ChargePointMaxProfile", False
+)
+V201 = Dialect("id", "evseId", "chargingProfile", "ChargingStationMaxProfile", True)
+
+
+def _schedule(limit_a: float, caps: Capabilities, w_per_a: float, d: Dialect) -> dict[str, Any]:
+    limit = limit_a if caps.unit == "A" else limit_a * w_per_a
+    schedule: dict[str, Any] = {"id": 1} if d.schedule_list else {}
+    schedule["chargingRateUnit"] = caps.unit
+    schedule["chargingSchedulePeriod"] = [{"startPeriod": 0, "limit": round(limit, 1)}]
+    return schedule
+
+
+def _request(
+    d: Dialect, target: int, profile: dict[str, Any], schedule: dict[str, Any]
+) -> dict[str, Any]:
+    profile["chargingSchedule"] = [schedule] if d.schedule_list else schedule
+    return {d.target_key: target, d.wrapper: profile}
 
 
 def tx_profile(
@@ -75,40 +102,44 @@ def tx_profile(
     duration_s: int,
     caps: Capabilities,
     w_per_a: float,
+    dialect: Dialect = V16,
+    transaction_id: str | None = None,  # 2.0.1: required (K01.FR.03)
 ) -> dict[str, Any]:
-    schedule = _schedule(limit_a, caps, w_per_a)
+    schedule = _schedule(limit_a, caps, w_per_a, dialect)
     schedule.update({"startSchedule": now.isoformat(), "duration": duration_s})
-    profile = {
-        "chargingProfileId": TX_ID_BASE + evse_id,
+    profile: dict[str, Any] = {
+        dialect.id_key: TX_ID_BASE + evse_id,
         "stackLevel": min(1, caps.max_stack_level),
         "chargingProfilePurpose": "TxProfile",
         "chargingProfileKind": "Absolute",
-        "chargingSchedule": schedule,
     }
-    return {"connectorId": evse_id, "csChargingProfiles": profile}
+    if transaction_id is not None:
+        profile["transactionId"] = transaction_id
+    return _request(dialect, evse_id, profile, schedule)
 
 
-def fallback_profile(limit_a: float, caps: Capabilities, w_per_a: float) -> dict[str, Any]:
+def fallback_profile(
+    limit_a: float, caps: Capabilities, w_per_a: float, dialect: Dialect = V16
+) -> dict[str, Any]:
     profile = {
-        "chargingProfileId": FALLBACK_ID,
+        dialect.id_key: FALLBACK_ID,
         "stackLevel": 0,
         "chargingProfilePurpose": "TxDefaultProfile",
         "chargingProfileKind": "Relative",
-        "chargingSchedule": _schedule(limit_a, caps, w_per_a),
     }
-    return {"connectorId": 0, "csChargingProfiles": profile}
+    return _request(dialect, 0, profile, _schedule(limit_a, caps, w_per_a, dialect))
 
 
 def max_profile(
-    limit_a: float, now: datetime, caps: Capabilities, w_per_a: float
+    limit_a: float, now: datetime, caps: Capabilities, w_per_a: float, dialect: Dialect = V16
 ) -> dict[str, Any]:
-    schedule = _schedule(limit_a, caps, w_per_a)
+    """Absolute from now: 2.0.1 refuses a Relative station maximum (K01.FR.38)."""
+    schedule = _schedule(limit_a, caps, w_per_a, dialect)
     schedule["startSchedule"] = now.isoformat()
     profile = {
-        "chargingProfileId": CP_MAX_ID,
+        dialect.id_key: CP_MAX_ID,
         "stackLevel": 0,
-        "chargingProfilePurpose": "ChargePointMaxProfile",
+        "chargingProfilePurpose": dialect.station_max,
         "chargingProfileKind": "Absolute",
-        "chargingSchedule": schedule,
     }
-    return {"connectorId": 0, "csChargingProfiles": profile}
+    return _request(dialect, 0, profile, schedule)

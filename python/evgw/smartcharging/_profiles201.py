@@ -1,21 +1,12 @@
-"""OCPP 2.0.1 charging profiles of the two-profile pattern (functional block K).
-
-- ChargingStationMaxProfile (id 1, evseId 0, stack 0, Absolute: never Relative, K01.FR.38).
-- Fallback TxDefaultProfile (id 2, evseId 0, stack 0, Relative): the safe share.
-- One TxProfile per EVSE (id 100 + evseId, stack 1, Absolute from now, bounded duration,
-  with the transactionId, K01.FR.03): the allocator's limit. The same id is reused on every
-  update: a second id at the same stack level for the same transaction is refused
-  (K01.FR.39), and "highest stack level + 1" would grow without bound.
-
-Capabilities come from the SmartChargingCtrlr variables read at boot (GetVariables).
-"""
+"""OCPP 2.0.1 smart-charging specifics (functional block K): the SmartChargingCtrlr
+variables read at boot (GetVariables), ClearChargingProfile by id, and the value of a
+NotifyChargingLimit. The profiles themselves: `_profiles` with its `V201` dialect."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from ._profiles import CP_MAX_ID, FALLBACK_ID, TX_ID_BASE, Capabilities
+from ._profiles import Capabilities
 
 #: SmartChargingCtrlr variables read at boot.
 CTRLR = "SmartChargingCtrlr"
@@ -54,64 +45,6 @@ def _int(text: str | None, default: int) -> int:
         return int(text) if text is not None else default
     except ValueError:
         return default
-
-
-def _schedule(limit_a: float, caps: Capabilities, w_per_a: float) -> dict[str, Any]:
-    limit = limit_a if caps.unit == "A" else limit_a * w_per_a
-    return {
-        "id": 1,
-        "chargingRateUnit": caps.unit,
-        "chargingSchedulePeriod": [{"startPeriod": 0, "limit": round(limit, 1)}],
-    }
-
-
-def tx_profile(
-    evse_id: int,
-    limit_a: float,
-    *,
-    now: datetime,
-    duration_s: int,
-    caps: Capabilities,
-    w_per_a: float,
-    transaction_id: str,
-) -> dict[str, Any]:
-    schedule = _schedule(limit_a, caps, w_per_a)
-    schedule.update({"startSchedule": now.isoformat(), "duration": duration_s})
-    profile = {
-        "id": TX_ID_BASE + evse_id,
-        "stackLevel": min(1, caps.max_stack_level),
-        "chargingProfilePurpose": "TxProfile",
-        "chargingProfileKind": "Absolute",
-        "transactionId": transaction_id,
-        "chargingSchedule": [schedule],
-    }
-    return {"evseId": evse_id, "chargingProfile": profile}
-
-
-def fallback_profile(limit_a: float, caps: Capabilities, w_per_a: float) -> dict[str, Any]:
-    profile = {
-        "id": FALLBACK_ID,
-        "stackLevel": 0,
-        "chargingProfilePurpose": "TxDefaultProfile",
-        "chargingProfileKind": "Relative",
-        "chargingSchedule": [_schedule(limit_a, caps, w_per_a)],
-    }
-    return {"evseId": 0, "chargingProfile": profile}
-
-
-def max_profile(
-    limit_a: float, now: datetime, caps: Capabilities, w_per_a: float
-) -> dict[str, Any]:
-    schedule = _schedule(limit_a, caps, w_per_a)
-    schedule["startSchedule"] = now.isoformat()
-    profile = {
-        "id": CP_MAX_ID,
-        "stackLevel": 0,
-        "chargingProfilePurpose": "ChargingStationMaxProfile",
-        "chargingProfileKind": "Absolute",
-        "chargingSchedule": [schedule],
-    }
-    return {"evseId": 0, "chargingProfile": profile}
 
 
 def clear_request(profile_id: int) -> dict[str, Any]:

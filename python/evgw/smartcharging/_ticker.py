@@ -10,7 +10,6 @@ import trio
 
 from evgw.gateway._commands import CommandError
 
-from . import _profiles201 as v201
 from ._dispatch import Change, Kind, SiteGate, decide, plan, unsettled
 from ._engine import Result, SiteRuntime
 from ._inputs import allocate
@@ -25,7 +24,7 @@ from ._metrics import (
     PROFILES,
     TICK_SECONDS,
 )
-from ._profiles import Capabilities, tx_profile
+from ._profiles import V16, V201, Capabilities, tx_profile
 
 if TYPE_CHECKING:
     from ._component import SmartCharging
@@ -37,18 +36,16 @@ def tx_payload(
     live: Live, target_a: float, caps: Capabilities, w_per_a: float, duration_s: int
 ) -> dict[str, Any]:
     """The SetChargingProfile request of a connector's TxProfile in its charger's version."""
-    now = datetime.now(UTC)
-    evse = live.key[1]
-    if live.v201 and live.ocpp_transaction_id is not None:
-        return v201.tx_profile(
-            *(evse, target_a),
-            now=now,
-            duration_s=duration_s,
-            caps=caps,
-            w_per_a=w_per_a,
-            transaction_id=live.ocpp_transaction_id,
-        )
-    return tx_profile(evse, target_a, now=now, duration_s=duration_s, caps=caps, w_per_a=w_per_a)
+    v201 = live.v201 and live.ocpp_transaction_id is not None
+    return tx_profile(
+        *(live.key[1], target_a),
+        now=datetime.now(UTC),
+        duration_s=duration_s,
+        caps=caps,
+        w_per_a=w_per_a,
+        dialect=V201 if v201 else V16,
+        transaction_id=live.ocpp_transaction_id if v201 else None,
+    )
 
 
 class Ticker:
