@@ -12,6 +12,8 @@ from typing import Any
 
 import attrs
 import trio
+from evgw.domain import ChargerRegistration
+from evgw.security import hash_password
 from evgw.smartcharging import SiteLoad, site_loads
 from evgw.smartcharging._metrics import PROFILES
 from evgw.testing.fleet import (
@@ -24,7 +26,7 @@ from evgw.testing.fleet import (
     SimClock,
 )
 
-from tests.integration.gateway_fixtures import PASSWORD, Running, add_token, register, start_server
+from tests.integration.gateway_fixtures import PASSWORD, Running, add_token, start_server
 from tests.integration.sc_fixtures import admin, one_node_site, sc_config
 
 TX_KINDS = ("reduce", "first", "increase", "refresh")
@@ -173,8 +175,11 @@ async def run_fleet(nursery: trio.Nursery, tmp_path: Path, scenario: Scenario) -
     config["ocpp"] = {**config.get("ocpp", {}), "messages_per_second": 1000.0}
     running = await start_server(nursery, config)
     fleet_specs, names = specs(scenario)
+    store = running.server.store
+    assert store is not None
+    secret = hash_password(PASSWORD)  # one KDF run shared by the simulated chargers
     for spec in fleet_specs:
-        await register(running, spec.charger_id)
+        await store.put_charger(ChargerRegistration(id=spec.charger_id, password_hash=secret))
     await add_token(running, "TAG1")
     api = await admin(running)
     groups = {
