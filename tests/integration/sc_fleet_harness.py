@@ -56,6 +56,7 @@ class FleetRun:
     errors: int  # protocol errors the simulated chargers saw
     started_s: float  # real seconds to start every session
     loads: tuple[SiteLoad, ...]  # the public per-tick view at the end (evgw.smartcharging)
+    composite: dict[tuple[str, int], float]  # 2.0.1 GetCompositeSchedule limit per EVSE (A)
 
     def longest_overload_s(self, site: str, limit_a: float) -> float:
         longest, since = 0.0, None
@@ -159,6 +160,21 @@ async def _start_charger(gateway: Any, charger: Any) -> None:
         assert reply["status"] == "Accepted", (charger_id, reply)
 
 
+async def composite_limits(running: Running, fleet: Fleet) -> dict[tuple[str, int], float]:
+    """What each 2.0.1 station believes (GetCompositeSchedule), for the first 4 of them."""
+    gateway = running.server.gateway
+    assert gateway is not None
+    out: dict[tuple[str, int], float] = {}
+    v201 = [c for c in fleet.chargers if c.spec.ocpp_version == "ocpp2.0.1"][:4]
+    for charger in v201:
+        for evse in charger.model.connectors:
+            payload = {"evseId": evse, "duration": 60, "chargingRateUnit": "A"}
+            reply = await gateway.call(charger.spec.charger_id, "GetCompositeSchedule", payload)
+            period = reply["schedule"]["chargingSchedulePeriod"][0]
+            out[charger.spec.charger_id, evse] = float(period["limit"])
+    return out
+
+
 def tx_profiles_sent() -> float:
     return sum(
         PROFILES.labels(kind, result)._value.get()
@@ -197,7 +213,7 @@ async def run_fleet(nursery: trio.Nursery, tmp_path: Path, scenario: Scenario) -
     before = tx_profiles_sent()
     async with trio.open_nursery() as inner:
         inner.start_soon(fleet.run)
-        with trio.fail_after(60 + scenario.chargers / 10):
+        with trio.fail_after(60 + scenario.chargers):  # the handshakes verify passwords (KDF)
             while fleet.statistics().online < scenario.chargers:  # noqa: ASYNC110
                 await trio.sleep(0.05)
         inner.start_soon(watch, fleet, groups, samples, scenario.sample_s)
@@ -210,6 +226,7 @@ async def run_fleet(nursery: trio.Nursery, tmp_path: Path, scenario: Scenario) -
             name: (await api.get(f"/api/v1/sites/{name}/allocation")).json() for name in names
         }
         loads = tuple(site_loads(running.server.components))
+        composite = await composite_limits(running, fleet)
         stop.set()
         inner.cancel_scope.cancel()
     running.server.stop()
@@ -222,6 +239,7 @@ async def run_fleet(nursery: trio.Nursery, tmp_path: Path, scenario: Scenario) -
         fleet.env.recorder.errors(),
         started,
         loads,
+        composite,
     )
 
 

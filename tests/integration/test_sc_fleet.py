@@ -56,3 +56,9 @@ async def test_mixed_16_and_201_chargers_on_two_sites_are_held(
         assert not any(c["fixed_why"] for c in connectors)
         # every session's TxProfile was accepted, 2.0.1 ones included (id + transactionId)
         assert all(c["sent_limit_a"] is not None for c in connectors), connectors
+        # what the 2.0.1 stations believe (GetCompositeSchedule) is what evgw sent them
+        sent = {(c["charger_id"], c["evse_id"]): c["sent_limit_a"] for c in connectors}
+        for key, amps in run.composite.items():
+            if key in sent:
+                assert amps == sent[key], (key, amps, sent[key])
+    assert len(run.composite) == 4 * 2
