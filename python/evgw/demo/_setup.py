@@ -63,6 +63,7 @@ def epoch() -> datetime:
 
 
 def specs(chargers: int) -> list[ChargerSpec]:
+    """Half at each site; every fourth charger speaks OCPP 2.0.1, the rest 1.6J."""
     half = (chargers + 1) // 2
     return [
         ChargerSpec(
@@ -70,6 +71,7 @@ def specs(chargers: int) -> list[ChargerSpec]:
             i,
             site="jpl" if i < half else "caltech",
             password=PASSWORD,
+            ocpp_version="ocpp2.0.1" if i % 4 == 3 else "ocpp1.6",
         )
         for i in range(chargers)
     ]
