@@ -31,6 +31,7 @@ from . import _issue as issue
 from . import _ledger as ledger
 from . import _tariffs as tariffs
 from ._payments_api import routes as payment_routes
+from ._receipts_api import routes as receipt_routes
 
 if TYPE_CHECKING:
     from ._service import BillingService
@@ -339,9 +340,9 @@ def extension(service: BillingService) -> ApiExtension:
             "Sessions held from automatic billing", response="BillingPage", query=PAGE_QUERY
         ),
     }
-    more_routes, more_docs = payment_routes(service)
-    routes = (*routes, *more_routes)
-    operations.update(more_docs)
+    for more_routes, more_docs in (payment_routes(service), receipt_routes()):
+        routes = (*routes, *more_routes)
+        operations.update(more_docs)
     obj: dict[str, object] = {"type": "object"}
     schemas: dict[str, dict[str, object]] = {
         "BillingObject": obj,

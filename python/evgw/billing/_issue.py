@@ -18,6 +18,7 @@ from evgw._core import Tariff
 from evgw.store import Db
 
 from . import _ledger as ledger
+from . import _ocmf as ocmf
 from . import _tariffs as tariffs
 from ._cdr import PricedSession, Snapshot, build, rfc3339
 from ._config import BillingConfig
@@ -130,12 +131,60 @@ def issue(db: Db, cfg: BillingConfig, tx_id: str) -> str:
         return "held"
     p = price_tx(db, cfg, tx, now, final=True)
     assert p is not None
+    released = released_reason(db, tx_id)
+    verdict = ocmf.check_session([s.value for s in p.metered.signed], meter_keys(db))
+    if released is None and _held_for_review(db, tx_id, p, verdict):
+        return "held"
+    body = build(cfg, tx_id, tx, p)
+    body["evgw"]["signed_data_check"] = verdict.status
+    if released is not None:
+        body["evgw"]["released"] = released
+    return _insert(db, tx_id, body, kind="cdr", version=1, credit_of=None)
+
+
+def _held_for_review(db: Db, tx_id: str, p: PricedSession, verdict: ocmf.Verdict) -> bool:
+    """Meter flags or a failed signature check hold the session from automatic billing."""
     holding = sorted(HOLDING_FLAGS.intersection(p.metered.flags))
     if holding:
         hold(db, tx_id, "meter", {"flags": holding})
-        return "held"
-    body = build(cfg, tx_id, tx, p)
-    return _insert(db, tx_id, body, kind="cdr", version=1, credit_of=None)
+        return True
+    if verdict.status == "failed":
+        hold(db, tx_id, "signature", {"problems": list(verdict.problems)})
+        return True
+    return False
+
+
+def meter_keys(db: Db) -> dict[str, str]:
+    """Meter serial -> public key (PEM or hex/base64 DER), for OCMF checks."""
+    return {r[0]: r[1] for r in db.all("SELECT meter_serial, public_key FROM billing_meter_keys")}
+
+
+def put_meter_key(db: Db, serial: str, public_key: str) -> None:
+    db.run(
+        "INSERT INTO billing_meter_keys (meter_serial, public_key, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (meter_serial) DO UPDATE SET public_key = excluded.public_key, "
+        "updated_at = excluded.updated_at",
+        (serial, public_key, db.ts(datetime.now(UTC))),
+    )
+
+
+def released_reason(db: Db, tx_id: str) -> str | None:
+    r = db.one("SELECT reason FROM billing_releases WHERE transaction_id = ?", (tx_id,))
+    return None if r is None else str(r[0])
+
+
+def release(db: Db, tx_id: str, reason: str) -> bool:
+    """Release a held session for billing (the next sweep issues its CDR, the hold's reason
+    overridden and the release noted in the CDR). False when it is not held."""
+    if db.one("SELECT 1 FROM billing_holds WHERE transaction_id = ?", (tx_id,)) is None:
+        return False
+    db.run(
+        "INSERT INTO billing_releases (transaction_id, reason, released_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (transaction_id) DO NOTHING",
+        (tx_id, reason, db.ts(datetime.now(UTC))),
+    )
+    db.run("DELETE FROM billing_holds WHERE transaction_id = ?", (tx_id,))
+    return True
 
 
 def _insert(
