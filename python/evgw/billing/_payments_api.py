@@ -76,6 +76,8 @@ class _Handlers:
         if self.service.payment_task is None:
             raise ApiError(409, "conflict", "no payment provider is configured")
         v = parse_object(ADHOC_FIELDS, await read_json(call.request))
+        if call.services.commander.connection(v["charger_id"]) is None:
+            raise ApiError(409, "conflict", f"charger {v['charger_id']!r} is not connected")
         op = adhoc.create(
             self.cfg,
             charger_id=v["charger_id"],
