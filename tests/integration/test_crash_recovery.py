@@ -58,6 +58,9 @@ def _connection_lost(exc: BaseException) -> bool:
 
 
 class SimCharger:
+    #: trio-websocket's connect/close timeouts (short: a killed server answers neither)
+    ws_timeout_s: float = 60.0
+
     def __init__(self, charger_id: str, ledger: Ledger) -> None:
         self.id = charger_id
         self.ledger = ledger
@@ -101,7 +104,9 @@ class SimCharger:
                 await trio.sleep(0.05)
 
     async def _session(self, url: str, stopping: trio.Event) -> None:
-        async with connect_charger(f"{url}/{self.id}", user=self.id, password=PASSWORD) as cp:
+        timeouts = {"connect_timeout": self.ws_timeout_s, "disconnect_timeout": self.ws_timeout_s}
+        url = f"{url}/{self.id}"
+        async with connect_charger(url, user=self.id, password=PASSWORD, **timeouts) as cp:
             await cp.result("BootNotification", BOOT)
             while True:
                 if self.pending is None:

@@ -86,12 +86,21 @@ async def connect_charger(
     user: str | None = None,
     password: str | None = None,
     ssl_context: ssl.SSLContext | None = None,
+    connect_timeout: float = 60,
+    disconnect_timeout: float = 60,
 ) -> AsyncIterator[ScriptedCharger]:
-    """`ssl_context` for a wss:// URL (e.g. with a client certificate for profile 3)."""
+    """`ssl_context` for a wss:// URL (e.g. with a client certificate for profile 3); the
+    timeouts are trio-websocket's (a closing handshake a killed server never answers waits
+    out `disconnect_timeout`)."""
     headers = [basic_auth_header(user, password)] if user and password is not None else []
     async with (
         open_websocket_url(
-            url, subprotocols=[version], extra_headers=headers, ssl_context=ssl_context
+            url,
+            subprotocols=[version],
+            extra_headers=headers,
+            ssl_context=ssl_context,
+            connect_timeout=connect_timeout,
+            disconnect_timeout=disconnect_timeout,
         ) as ws,
         trio.open_nursery() as nursery,
     ):
