@@ -15,6 +15,8 @@ mod tariff;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
+mod spec_examples;
+#[cfg(test)]
 mod tests;
 
 pub use lint::{lint, Finding, Severity};

@@ -9,14 +9,14 @@ use std::str::FromStr;
 
 use super::*;
 
-fn d(text: &str) -> Decimal {
+pub(super) fn d(text: &str) -> Decimal {
     Decimal::from_str(text).expect("decimal literal")
 }
 
 /// (phase, minutes, kWh, current A)
-type Seg<'a> = (Phase, i64, &'a str, Option<&'a str>);
+pub(super) type Seg<'a> = (Phase, i64, &'a str, Option<&'a str>);
 
-fn session(tz: &str, start_local: &str, segs: &[Seg<'_>]) -> Session {
+pub(super) fn session(tz: &str, start_local: &str, segs: &[Seg<'_>]) -> Session {
     let tz: Tz = tz.parse().expect("tz");
     let naive = NaiveDateTime::parse_from_str(start_local, "%Y-%m-%d %H:%M").expect("local time");
     let mut at = tz
@@ -44,7 +44,7 @@ fn session(tz: &str, start_local: &str, segs: &[Seg<'_>]) -> Session {
     Session { tz, segments }
 }
 
-fn final_cost(tariff: &str, s: &Session) -> Priced {
+pub(super) fn final_cost(tariff: &str, s: &Session) -> Priced {
     let t = Tariff::from_json(tariff).expect("tariff parses");
     price(&t, s, Mode::Final, Rounding::HalfUp).expect("prices")
 }
@@ -54,7 +54,7 @@ fn json(tariff: &str, p: &Priced) -> serde_json::Value {
     serde_json::from_str(&text).expect("to_json writes JSON")
 }
 
-fn assert_total(p: &Priced, excl: &str, incl: &str) {
+pub(super) fn assert_total(p: &Priced, excl: &str, incl: &str) {
     assert_eq!(
         (p.total.excl_vat.normalize(), p.total.incl_vat.normalize()),
         (d(excl).normalize(), d(incl).normalize())
