@@ -52,3 +52,33 @@ async def test_total_cost_on_ended_is_the_cdr_total(nursery: trio.Nursery, tmp_p
     assert items[0]["cdr"]["total_cost"] == {"excl_vat": 1.75, "incl_vat": 2.10}
     assert items[0]["cdr"]["total_energy"] == 3.0
     run.server.stop()
+
+
+async def test_cost_updated_sends_the_running_cost_below_the_final(
+    nursery: trio.Nursery, tmp_path: Path
+) -> None:
+    config = server_config(tmp_path)
+    config["billing"] = {"cost_update_interval_s": 0.2}
+    run = await start_server(nursery, config)
+    await register(run, "CP1")
+    store = run.server.store
+    assert store is not None
+    await store.write(default_tariff)
+    started, updated, ended = full_transaction()
+    url = run.charger_url("CP1")
+    async with connect_charger(url, version=V201, user="CP1", password=PASSWORD) as cp:
+        cp.responses["CostUpdated"] = lambda payload: {}
+        await cp.result("TransactionEvent", started)
+        await cp.result("TransactionEvent", updated)
+        with trio.fail_after(10):
+            for _ in range(200):
+                if any(f[2] == "CostUpdated" for f in cp.received_calls):
+                    break
+                await trio.sleep(0.05)
+        sent = [f[3] for f in cp.received_calls if f[2] == "CostUpdated"]
+        # So far: FLAT 1.00 + 1.5 kWh x 0.25 = 1.375 excl, 1.65 incl.
+        assert sent[0] == {"totalCost": 1.65, "transactionId": "TX-1"}
+        final = (await cp.result("TransactionEvent", ended))["totalCost"]
+    assert final == 2.10
+    assert all(s["totalCost"] <= final for s in sent)
+    run.server.stop()
