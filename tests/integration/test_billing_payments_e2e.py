@@ -167,6 +167,9 @@ async def test_adhoc_hold_increment_capture(
         done = await adhoc(api, adhoc_id)
         assert done["payment"]["state"] == "CAPTURED"
         assert done["payment"]["captured_minor"] == 1200
+        receipt = (await api.get(done["receipt"].removeprefix("/api/v1"))).json()
+        assert receipt["total_incl_vat"] == "12.00"
+        assert receipt["payment"]["captured"] == "12.00"
         assert (pi.status, pi.amount_received) == ("succeeded", 1200)
         assert standin.captures() == [f"capture:{adhoc_id}"]
         books = (await api.get("/billing/ledger")).json()

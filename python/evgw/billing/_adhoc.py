@@ -169,7 +169,20 @@ def view(db: Db, a: Adhoc, cfg: BillingConfig) -> dict[str, Any]:
         "running_cost": None
         if running is None
         else {"incl_vat": str(running.incl_vat), "excl_vat": str(running.excl_vat)},
+        "receipt": _receipt_path(db, a.transaction_id),
     }
+
+
+def _receipt_path(db: Db, tx_id: str | None) -> str | None:
+    """Where the session's receipt is, once its CDR exists."""
+    if tx_id is None:
+        return None
+    row = db.one(
+        "SELECT id FROM billing_cdrs WHERE transaction_id = ? AND kind = 'cdr' "
+        "ORDER BY pricing_version DESC LIMIT 1",
+        (tx_id,),
+    )
+    return None if row is None else f"/api/v1/cdrs/{row[0]}/receipt"
 
 
 def payment_view(p: payments.Payment) -> dict[str, Any]:
