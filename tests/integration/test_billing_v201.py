@@ -5,6 +5,7 @@ answer and no second CDR."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import trio
 from evgw.billing import _issue as issue
@@ -13,7 +14,13 @@ from evgw.store import Db
 from evgw.testing import connect_charger
 
 from tests.conformance.v201_frames import V201, full_transaction
-from tests.integration.gateway_fixtures import PASSWORD, register, server_config, start_server
+from tests.integration.gateway_fixtures import (
+    PASSWORD,
+    Running,
+    register,
+    server_config,
+    start_server,
+)
 
 TARIFF = {
     "currency": "EUR",
@@ -33,12 +40,20 @@ def default_tariff(db: Db) -> None:
     tariffs.assign(db, "default", "*", "T1")
 
 
-async def test_total_cost_on_ended_is_the_cdr_total(nursery: trio.Nursery, tmp_path: Path) -> None:
-    run = await start_server(nursery, server_config(tmp_path))
+async def billed_server(nursery: trio.Nursery, tmp_path: Path, **billing: Any) -> Running:
+    config = server_config(tmp_path)
+    config["billing"] = billing
+    run = await start_server(nursery, config)
     await register(run, "CP1")
+    assert run.server.store is not None
+    await run.server.store.write(default_tariff)
+    return run
+
+
+async def test_total_cost_on_ended_is_the_cdr_total(nursery: trio.Nursery, tmp_path: Path) -> None:
+    run = await billed_server(nursery, tmp_path)
     store = run.server.store
     assert store is not None
-    await store.write(default_tariff)
     started, updated, ended = full_transaction()
     url = run.charger_url("CP1")
     async with connect_charger(url, version=V201, user="CP1", password=PASSWORD) as cp:
@@ -57,13 +72,7 @@ async def test_total_cost_on_ended_is_the_cdr_total(nursery: trio.Nursery, tmp_p
 async def test_cost_updated_sends_the_running_cost_below_the_final(
     nursery: trio.Nursery, tmp_path: Path
 ) -> None:
-    config = server_config(tmp_path)
-    config["billing"] = {"cost_update_interval_s": 0.2}
-    run = await start_server(nursery, config)
-    await register(run, "CP1")
-    store = run.server.store
-    assert store is not None
-    await store.write(default_tariff)
+    run = await billed_server(nursery, tmp_path, cost_update_interval_s=0.2)
     started, updated, ended = full_transaction()
     url = run.charger_url("CP1")
     async with connect_charger(url, version=V201, user="CP1", password=PASSWORD) as cp:
