@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 BUILTIN_COMPONENTS: tuple[str, ...] = (
     "evgw.maintenance:create_component",
     "evgw.ocpp.v201:create_component",
+    "evgw.ocpp.control:create_component",
     "evgw.billing:create_component",
     "evgw.authz:create_component",
     "evgw.smartcharging:create_component",

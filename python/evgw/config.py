@@ -67,6 +67,7 @@ class TlsConfig:
     ciphers: str = OCPP_CIPHERS  # TLS 1.2 suites, OpenSSL cipher-list syntax
     handshake_timeout_s: float = 10.0
     reload_interval_s: float = 60.0  # certificate, key and CA files reread when changed; 0 = off
+    public_url: str = ""  # wss:// URL chargers are sent on a profile upgrade (without the id)
 
     @property
     def host_port(self) -> tuple[str, int]:

@@ -16,6 +16,7 @@ from evgw import _core, metrics
 from evgw.config import OcppConfig, UnknownChargerPolicy
 from evgw.domain import BootPolicy, ChargerRecord, ChargerRegistration
 from evgw.events import SERVER_SHUTDOWN, ChargerConnected, ChargerDisconnected, EventBus
+from evgw.gateway import _profile_upgrade as profile_upgrade
 from evgw.gateway._auth import PasswordVerifier
 from evgw.gateway._commands import (
     ChargerNotConnected,
@@ -233,16 +234,21 @@ class Gateway:
         stream = request.stream
         presented = Presented(is_tls(stream), peer_subject(stream), creds[0] if creds else None)
         reg = record.registration
+        profile = await profile_upgrade.admission(
+            self.store, charger_id, reg.security_profile, presented
+        )
         try:
             if presented.subject is not None:
                 organization = self.config.tls.organization
                 check_certificate(presented.subject, charger_id, reg.serial_number, organization)
-            password = needs_password(reg.security_profile, presented, charger_id)
+            password = needs_password(profile, presented, charger_id)
         except HandshakeRefused as refused:
             await self._fail(charger_id, source, refused.status, refused.reason, str(refused))
             return
         if password:
             await self._check_password(request, record, source)
+        if profile != reg.security_profile:
+            await profile_upgrade.confirm(self.store, charger_id, profile, utc_now())
 
     async def _check_password(
         self, request: UpgradeRequest, record: ChargerRecord, source: str

@@ -185,6 +185,7 @@ MIGRATIONS: list[tuple[int, Step]] = [
 #: after the core's, in this order, and are recorded per component.
 COMPONENT_SCHEMAS: tuple[str, ...] = (
     "evgw.ocpp.v201._schema",
+    "evgw.ocpp.control._schema",
     "evgw.smartcharging._schema",
     "evgw.billing._schema",
     "evgw.authz._schema",

@@ -18,6 +18,8 @@ from evgw.ocpp._security_events import security_event
 from evgw.ocpp._services import Services
 from evgw.ocpp._signing import sign_certificate
 from evgw.ocpp._time import format_timestamp, parse_timestamp, utc_now
+from evgw.ocpp.control import _handlers as control
+from evgw.ocpp.control import _iso15118 as iso15118
 from evgw.ocpp.v16 import _handlers as v16
 from evgw.ocpp.v201 import _notify, _report
 from evgw.ocpp.v201._auth import id_token_info
@@ -117,16 +119,16 @@ HANDLERS: Mapping[str, v16.Handler] = {
     "NotifyChargingLimit": _notify.notify_charging_limit,
     "ClearedChargingLimit": _notify.cleared_charging_limit,
     "NotifyEVChargingNeeds": _notify.notify_ev_charging_needs,
-    "ReservationStatusUpdate": _notify.reservation_status,
+    "ReservationStatusUpdate": control.reservation_status,
     "NotifyEVChargingSchedule": _acknowledge({"status": "Accepted"}),
     "ReportChargingProfiles": _acknowledge({}),
     "NotifyMonitoringReport": _acknowledge({}),
-    "NotifyCustomerInformation": _acknowledge({}),
-    "NotifyDisplayMessages": _acknowledge({}),
+    "NotifyCustomerInformation": control.notify_customer_information,
+    "NotifyDisplayMessages": control.notify_display_messages,
     "PublishFirmwareStatusNotification": _acknowledge({}),
-    # ISO 15118 certificate services are pass-through to a PKI evgw does not run yet.
-    "Get15118EVCertificate": _acknowledge({"status": "Failed", "exiResponse": ""}),
-    "GetCertificateStatus": _acknowledge({"status": "Failed"}),
+    # ISO 15118 certificate services: passed to policy plugins (Failed without one).
+    "Get15118EVCertificate": iso15118.ev_certificate,
+    "GetCertificateStatus": iso15118.certificate_status,
 }
 
 # Charger-initiated 2.1 actions evgw does not handle yet (answered NotSupported; never sent).

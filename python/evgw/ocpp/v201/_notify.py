@@ -1,5 +1,5 @@
 """Charger notifications that become domain events: NotifyEvent (N), NotifyChargingLimit /
-ClearedChargingLimit / NotifyEVChargingNeeds (K), ReservationStatusUpdate (H)."""
+ClearedChargingLimit / NotifyEVChargingNeeds (K)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from evgw.events import (
     ConnectorStatusChanged,
     DeviceEventReported,
     EVChargingNeedsReported,
-    ReservationStatusChanged,
 )
 from evgw.ocpp._context import CallContext
 from evgw.ocpp._services import Services
@@ -114,12 +113,3 @@ async def notify_ev_charging_needs(svc: Services, ctx: CallContext, p: Payload) 
     )
     # Accepted: a schedule will follow (SetChargingProfile) from smart charging.
     return {"status": "Accepted"}
-
-
-async def reservation_status(svc: Services, ctx: CallContext, p: Payload) -> Payload:
-    svc.events.publish(
-        ReservationStatusChanged(
-            ctx.charger_id, p["reservationId"], p["reservationUpdateStatus"], ctx.received_at
-        )
-    )
-    return {}
