@@ -18,7 +18,13 @@ from evgw.domain import Role
 from evgw.testing import connect_charger
 from trio_websocket import ConnectionRejected
 
-from tests.integration.gateway_fixtures import PASSWORD, Running, register, server_config, start_server
+from tests.integration.gateway_fixtures import (
+    PASSWORD,
+    Running,
+    register,
+    server_config,
+    start_server,
+)
 from tests.integration.test_gateway_tls import TlsSetup, tls_section
 from tests.tls_pki import client_context, make_ca
 
@@ -185,5 +191,7 @@ async def test_bad_upgrade_requests(tls: TlsSetup, body: dict[str, Any], code: s
             assert reply.json()["error"]["code"] == code
         assert calls == []
         assert await profile(http, "U1") == (1, None)
-        not_connected = await http.post("/chargers/U2/security-profile-upgrade", json={"profile": 2, "csms_url": CSMS_URL})
+        not_connected = await http.post(
+            "/chargers/U2/security-profile-upgrade", json={"profile": 2, "csms_url": CSMS_URL}
+        )
         assert not_connected.status_code == 409

@@ -35,7 +35,8 @@ RESERVATION_FIELDS = (
     Field(
         "evse_id",
         Kind.INTEGER,
-        "the EVSE (1.6 connector); absent: any EVSE",
+        "the EVSE (1.6 connector); absent or null: any EVSE",
+        nullable=True,
         minimum=1,
         maximum=100,
     ),

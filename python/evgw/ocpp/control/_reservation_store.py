@@ -91,7 +91,12 @@ def get(db: Db, reservation_id: int) -> Reservation | None:
 
 
 def select(
-    db: Db, *, charger_id: str | None, status: str | None, limit: int = 100, offset: int = 0
+    db: Db,
+    *,
+    charger_id: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[Reservation]:
     where, params = ["1 = 1"], []
     if charger_id is not None:
