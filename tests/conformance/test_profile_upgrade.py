@@ -105,7 +105,7 @@ async def upgrade(
     return reply, cp.received_calls
 
 
-async def test_TC_A_05_upgrade_201_from_profile_1_to_2_then_3(tls: TlsSetup) -> None:
+async def test_TC_A_19_upgrade_201_from_profile_1_to_2_then_3(tls: TlsSetup) -> None:
     async with await api(tls.run) as http:
         reply, calls = await upgrade(tls, http, "U1", {"profile": 2, "csms_url": CSMS_URL})
         assert reply.status_code == 200, reply.text
@@ -139,12 +139,15 @@ async def test_TC_A_05_upgrade_201_from_profile_1_to_2_then_3(tls: TlsSetup) -> 
         assert await connects(tls.url("U1"), tls_ctx, "U1") == 403  # Basic over TLS: below 3
 
 
-async def test_whitepaper_16_change_configuration_security_profile(tls: TlsSetup) -> None:
+async def test_TC_083_16_upgrade_through_change_configuration_security_profile(
+    tls: TlsSetup,
+) -> None:
     async with await api(tls.run) as http:
         reply, calls = await upgrade(tls, http, "U2", {"profile": 2}, version="ocpp1.6")
         assert reply.status_code == 200, reply.text
         assert [c[2:] for c in calls] == [
-            ["ChangeConfiguration", {"key": "SecurityProfile", "value": "2"}]
+            ["ChangeConfiguration", {"key": "SecurityProfile", "value": "2"}],
+            ["Reset", {"type": "Hard"}],
         ]
         tls_ctx = client_context(tls.ca_path)
         assert await connects(tls.url("U2"), tls_ctx, "U2", "ocpp1.6") == 200

@@ -49,7 +49,7 @@ async def test_H01_reserve_now_201(running: Running) -> None:
         assert [x["id"] for x in listed] == [r["id"]]
 
 
-async def test_H01_16_reserve_now(running: Running) -> None:
+async def test_TC_049_16_reserve_any_connector(running: Running) -> None:
     async with charger(running, "ocpp1.6") as cp, admin_api(running) as http:
         reply = await http.post("/reservations", json=body(evse_id=None, group_id="G1"))
         assert reply.status_code == 201, reply.text
@@ -59,9 +59,12 @@ async def test_H01_16_reserve_now(running: Running) -> None:
         assert payload["reservationId"] == reply.json()["id"]
 
 
+@pytest.mark.parametrize("version", ["ocpp2.0.1", "ocpp1.6"])
 @pytest.mark.parametrize("answer", ["Occupied", "Faulted", "Unavailable", "Rejected"])
-async def test_refused_reservation_is_kept_as_refused(running: Running, answer: str) -> None:
-    async with charger(running) as cp, admin_api(running) as http:
+async def test_TC_048_refused_reservation_is_kept_as_refused(
+    running: Running, answer: str, version: str
+) -> None:
+    async with charger(running, version) as cp, admin_api(running) as http:
         cp.responses["ReserveNow"] = lambda p: {"status": answer}
         reply = await http.post("/reservations", json=body())
         assert reply.status_code == 409
@@ -94,7 +97,7 @@ async def test_H04_reservation_status_update(running: Running, update: str, stat
         assert await cp.result("ReservationStatusUpdate", unknown) == {}  # logged, not refused
 
 
-async def test_reservations_expire_without_the_charger(running: Running) -> None:
+async def test_TC_047_16_reservations_expire_without_the_charger(running: Running) -> None:
     async with charger(running, "ocpp1.6"), admin_api(running) as http:
         rid = (await http.post("/reservations", json=body(expires_at=later(0.01)))).json()["id"]
         await trio.sleep(1.0)  # past its expiry (0.6 s)
@@ -137,7 +140,7 @@ async def test_H03_transaction_uses_the_reservation(running: Running) -> None:
         assert await status(other) == "active"
 
 
-async def test_H03_16_start_transaction_with_reservation_id(running: Running) -> None:
+async def test_TC_046_16_start_transaction_with_reservation_id(running: Running) -> None:
     async with charger(running, "ocpp1.6") as cp, admin_api(running) as http:
         rid = (await http.post("/reservations", json=body())).json()["id"]
         start = {

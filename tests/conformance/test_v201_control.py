@@ -19,7 +19,7 @@ __all__ = ["running"]
 MESSAGE = {"priority": "NormalCycle", "message": {"format": "UTF8", "content": "Hello"}}
 
 
-async def test_E14_transaction_status_through_the_api(running: Running) -> None:
+async def test_TC_E_29_TC_E_34_transaction_status_through_the_api(running: Running) -> None:
     async with charger(running) as cp, admin_api(running) as http:
         cp.responses["GetTransactionStatus"] = lambda p: {
             "ongoingIndicator": p.get("transactionId") == "TX-1",

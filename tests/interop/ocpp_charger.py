@@ -11,24 +11,12 @@ accepts and then exits with status 0. Any failure exits non-zero with the error 
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
+from charger_script import now, report, run_charger
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
-from websockets.asyncio.client import connect
-from websockets.typing import Subprotocol
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def report(step: str, **data: Any) -> None:
-    print(json.dumps({"step": step, **data}), flush=True)
 
 
 class InteropChargePoint(ChargePoint):  # type: ignore[misc]
@@ -99,20 +87,7 @@ async def session(cp: InteropChargePoint) -> None:
 
 
 async def main(url: str, charger_id: str, password: str) -> None:
-    token = base64.b64encode(f"{charger_id}:{password}".encode()).decode()
-    async with connect(
-        f"{url}/{charger_id}",
-        subprotocols=[Subprotocol("ocpp1.6")],
-        additional_headers={"Authorization": f"Basic {token}"},
-    ) as ws:
-        cp = InteropChargePoint(charger_id, ws)
-        runner = asyncio.create_task(cp.start())
-        await session(cp)
-        report("ready")
-        await asyncio.wait_for(cp.reset_received.wait(), timeout=60)
-        await asyncio.sleep(0.2)  # let the Reset reply go out
-        runner.cancel()
-    report("done")
+    await run_charger(url, charger_id, password, "ocpp1.6", InteropChargePoint, session)
 
 
 if __name__ == "__main__":

@@ -11,24 +11,12 @@ NotifyReport) until a Reset, which it accepts before exiting with status 0.
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
+from charger_script import now, report, run_charger
 from ocpp.routing import after, on
 from ocpp.v201 import ChargePoint, call, call_result
-from websockets.asyncio.client import connect
-from websockets.typing import Subprotocol
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def report(step: str, **data: Any) -> None:
-    print(json.dumps({"step": step, **data}), flush=True)
 
 
 def register(wh: int, context: str) -> dict[str, Any]:
@@ -154,21 +142,8 @@ async def session(cp: InteropStation) -> None:
     report("firmware", last="Installed")
 
 
-async def main(url: str, station_id: str, password: str) -> None:
-    token = base64.b64encode(f"{station_id}:{password}".encode()).decode()
-    async with connect(
-        f"{url}/{station_id}",
-        subprotocols=[Subprotocol("ocpp2.0.1")],
-        additional_headers={"Authorization": f"Basic {token}"},
-    ) as ws:
-        cp = InteropStation(station_id, ws)
-        runner = asyncio.create_task(cp.start())
-        await session(cp)
-        report("ready")
-        await asyncio.wait_for(cp.reset_received.wait(), timeout=60)
-        await asyncio.sleep(0.2)  # let the Reset reply go out
-        runner.cancel()
-    report("done")
+async def main(url: str, charger_id: str, password: str) -> None:
+    await run_charger(url, charger_id, password, "ocpp2.0.1", InteropStation, session)
 
 
 if __name__ == "__main__":

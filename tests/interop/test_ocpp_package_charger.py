@@ -43,6 +43,19 @@ async def server(
 
 
 class ChargerProcess:
+    @classmethod
+    async def start(cls, nursery: trio.Nursery, script: Path, server: Running) -> ChargerProcess:
+        """Run `script` (an interop charger) as INTEROP1 against `server`."""
+        proc = await nursery.start(
+            functools.partial(
+                trio.run_process,
+                [sys.executable, str(script), server.ocpp_url, "INTEROP1", PASSWORD],
+                stdout=subprocess.PIPE,
+                check=False,
+            )
+        )
+        return cls(proc)
+
     def __init__(self, proc: trio.Process) -> None:
         assert proc.stdout is not None
         self.proc = proc
@@ -65,15 +78,7 @@ async def test_ocpp_package_charger_end_to_end(server: Running, nursery: trio.Nu
     store = server.server.store
     assert store is not None
     api_token = await create_api_token(store, Role.OPERATOR, "interop")
-    proc = await nursery.start(
-        functools.partial(
-            trio.run_process,
-            [sys.executable, str(SCRIPT), server.ocpp_url, "INTEROP1", PASSWORD],
-            stdout=subprocess.PIPE,
-            check=False,
-        )
-    )
-    charger = ChargerProcess(proc)
+    charger = await ChargerProcess.start(nursery, SCRIPT, server)
     steps = [await charger.next_step() for _ in range(7)]
     by_name = {s["step"]: s for s in steps}
     assert by_name["boot"]["status"] == "Accepted"
@@ -99,8 +104,8 @@ async def test_ocpp_package_charger_end_to_end(server: Running, nursery: trio.Nu
         assert (await charger.next_step())["action"] == "Reset"
         assert (await charger.next_step())["step"] == "done"
         with trio.fail_after(10):
-            await proc.wait()
-        assert proc.returncode == 0
+            await charger.proc.wait()
+        assert charger.proc.returncode == 0
         gone = await http.post(f"{base}/Reset", json={"type": "Soft"})
         assert gone.status_code == 409
 

@@ -4,9 +4,6 @@ the operator API over HTTP."""
 
 from __future__ import annotations
 
-import functools
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +12,7 @@ import trio
 from evgw.api import create_api_token
 from evgw.domain import Role
 
-from tests.integration.gateway_fixtures import PASSWORD, Running
+from tests.integration.gateway_fixtures import Running
 from tests.interop.test_ocpp_package_charger import ChargerProcess, server
 
 __all__ = ["server"]
@@ -40,15 +37,8 @@ PROFILE = {
 async def start_station(
     nursery: trio.Nursery, server: Running
 ) -> tuple[trio.Process, ChargerProcess]:
-    proc = await nursery.start(
-        functools.partial(
-            trio.run_process,
-            [sys.executable, str(SCRIPT), server.ocpp_url, "INTEROP1", PASSWORD],
-            stdout=subprocess.PIPE,
-            check=False,
-        )
-    )
-    return proc, ChargerProcess(proc)
+    charger = await ChargerProcess.start(nursery, SCRIPT, server)
+    return charger.proc, charger
 
 
 async def command(http: httpx.AsyncClient, action: str, payload: dict[str, Any]) -> Any:

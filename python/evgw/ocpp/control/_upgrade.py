@@ -2,7 +2,7 @@
 
 2.x: SetNetworkProfile (the new profile in a configuration slot) → SetVariables
 OCPPCommCtrlr.NetworkConfigurationPriority (that slot first) → Reset OnIdle. 1.6:
-ChangeConfiguration SecurityProfile (the charger reconnects by itself). The upgrade is pending
+ChangeConfiguration SecurityProfile → Reset Hard (OCTT TC_083_CSMS). The upgrade is pending
 from the first call; the gateway raises the registration when the charger connects at the new
 profile (`evgw.gateway._upgrade`). A step the charger refuses ends the upgrade: nothing changes.
 """
@@ -120,9 +120,8 @@ class ProfileUpgrades:
         self, charger_id: str, version: str, request: UpgradeRequest, url: str
     ) -> list[tuple[str, Payload]]:
         if version == "ocpp1.6":
-            return [
-                ("ChangeConfiguration", {"key": "SecurityProfile", "value": str(request.profile)})
-            ]
+            change = {"key": "SecurityProfile", "value": str(request.profile)}
+            return [("ChangeConfiguration", change), ("Reset", {"type": "Hard"})]
         op = functools.partial(
             dm.variable_value, charger_id=charger_id, component=PRIORITY[0], variable=PRIORITY[1]
         )
