@@ -171,12 +171,16 @@ async def test_not_supported_and_call_errors(nursery: trio.Nursery, tmp_path: Pa
     async with authz_server(nursery, tmp_path, **FAST) as (run, api):
         await api.put("/tokens/A", json={"status": "Accepted"})
         await register(run, "CP2")
+        await register(run, "CP3")
         async with (
             connect_charger(run.charger_url("CP1"), user="CP1", password=PASSWORD) as cp1,
             connect_charger(
                 run.charger_url("CP2"), version="ocpp2.0.1", user="CP2", password=PASSWORD
             ) as cp2,
+            connect_charger(run.charger_url("CP3"), user="CP3", password=PASSWORD) as cp3,
         ):
+            off = {"key": "LocalAuthListEnabled", "readonly": True, "value": "false"}
+            cp3.responses["GetConfiguration"] = lambda _: {"configurationKey": [off]}
             charger = ScriptedList(["NotSupported"])
             cp1.responses["GetConfiguration"] = charger.configuration
             cp1.responses["GetLocalListVersion"] = lambda _: {"listVersion": 0}
@@ -193,10 +197,16 @@ async def test_not_supported_and_call_errors(nursery: trio.Nursery, tmp_path: Pa
 
             async def states() -> bool:
                 s1, s2 = await state_of(api, "CP1"), await state_of(api, "CP2")
-                return s1["state"] == "not_supported" and s2["attempts"] >= 2
+                s3 = await state_of(api, "CP3")
+                return (s1["state"], s3["state"]) == ("not_supported", "disabled") and s2[
+                    "attempts"
+                ] >= 2
 
             await eventually(states)
+            await trio.sleep(0.5)  # passes go by
             assert len(charger.sent) == 1  # NotSupported: not asked again
+            # the list is off on CP3: its limits are read once per connection, nothing sent
+            assert [c[2] for c in cp3.received_calls] == ["GetConfiguration"]
             s2 = await state_of(api, "CP2")
             assert s2["state"] == "failed"
             assert "InvalidReply" in s2["last_error"]

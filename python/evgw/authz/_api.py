@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import attrs
 from starlette.responses import Response
 
 from evgw.api import (
@@ -23,6 +24,7 @@ from evgw.api import (
     read_json,
 )
 from evgw.api._fields import check_value
+from evgw.api._tokens import TOKEN_ID
 from evgw.domain import Role
 from evgw.store import Db
 
@@ -59,15 +61,7 @@ ACCOUNT_FIELDS = (
         maximum=512,
     ),
 )
-_ID = Field(
-    "id",
-    Kind.STRING,
-    required=True,
-    minimum=1,
-    maximum=255,
-    pattern=r"[\x21-\x2e\x30-\x7e]+",
-    pattern_hint="must be printable ASCII without '/'",
-)
+_ID = attrs.evolve(TOKEN_ID, description="the account id")
 STATE_QUERY = (
     *PAGE_QUERY,
     Field("state", Kind.ENUM, choices=("billed", "flagged", "held", "released", "written_off")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from functools import partial
 
 import attrs
@@ -35,7 +36,8 @@ class AuthzComponent(Component):
         self.ctx = ctx
         self.cfg: AuthzConfig = ctx.config.authz
         self.syncer = Syncer(ctx.store, ctx.commander, self.cfg.local_list)
-        self._fingerprint: dict[str, int] = {}  # charger -> token-table state last synced
+        #: charger -> (connection, token-table fingerprint it is in step with; None: no list)
+        self._done: dict[str, tuple[datetime, int | None]] = {}
         self.wake = trio.Event()  # set by the API after a change: sync now
 
     def api(self) -> ApiExtension:
@@ -46,8 +48,14 @@ class AuthzComponent(Component):
 
     # local lists ---------------------------------------------------------------------------
 
+    def _settled(self, cid: str, connected_at: datetime, fingerprint: int) -> bool:
+        """Nothing to do for this connection: in step with these tables, or no list there."""
+        found = self._done.get(cid)
+        return found is not None and found[0] == connected_at and found[1] in (None, fingerprint)
+
     async def sync_lists(self) -> dict[str, str]:
-        """One pass over the connected chargers; answers charger -> state for those synced."""
+        """One pass over the connected chargers; answers charger -> state for those synced.
+        A charger in step (or without list support) on its current connection costs nothing."""
         facts = await self.ctx.store.read(ll.all_facts)
         fingerprint = hash(repr(facts))
         now, done = trio.current_time(), {}
@@ -55,16 +63,13 @@ class AuthzComponent(Component):
             cid = conn.charger_id
             if conn.ocpp_version not in LIST_VERSIONS or not self.syncer.due(cid, now):
                 continue
-            state = await self.ctx.store.read(partial(ll.read_state, charger_id=cid))
-            settled = state.state in ("synced", "disabled", "not_supported")
-            checked = self.syncer.checked.get(cid) == conn.connected_at
-            if settled and checked and self._fingerprint.get(cid) == fingerprint:
-                continue
-            if state.state in ("disabled", "not_supported") and checked:
+            if self._settled(cid, conn.connected_at, fingerprint):
                 continue
             done[cid] = await self.syncer.sync(cid, conn.ocpp_version, conn.connected_at)
             if done[cid] == "synced":
-                self._fingerprint[cid] = fingerprint
+                self._done[cid] = (conn.connected_at, fingerprint)
+            elif done[cid] in ("disabled", "not_supported"):
+                self._done[cid] = (conn.connected_at, None)  # not again on this connection
         return done
 
     async def resync(self, charger_id: str) -> None:
@@ -78,6 +83,7 @@ class AuthzComponent(Component):
 
         await self.ctx.store.write(op)
         self.syncer.retry_at.pop(charger_id, None)
+        self._done.pop(charger_id, None)
         self.poke()
 
     # limits and debits ---------------------------------------------------------------------
