@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 
 import attrs
@@ -58,6 +58,7 @@ class AuthzComponent(Component):
         A charger in step (or without list support) on its current connection costs nothing."""
         facts = await self.ctx.store.read(ll.all_facts)
         fingerprint = hash(repr(facts))
+        planner = ll.Planner(facts, datetime.now(UTC))
         now, done = trio.current_time(), {}
         for conn in self.ctx.commander.connections():
             cid = conn.charger_id
@@ -65,7 +66,7 @@ class AuthzComponent(Component):
                 continue
             if self._settled(cid, conn.connected_at, fingerprint):
                 continue
-            done[cid] = await self.syncer.sync(cid, conn.ocpp_version, conn.connected_at)
+            done[cid] = await self.syncer.sync(cid, conn.ocpp_version, conn.connected_at, planner)
             if done[cid] == "synced":
                 self._done[cid] = (conn.connected_at, fingerprint)
             elif done[cid] in ("disabled", "not_supported"):

@@ -129,7 +129,9 @@ class Syncer:
     async def _save(self, state: ll.SyncState) -> None:
         await self.store.write(lambda db: ll.write_state(db, state))
 
-    async def sync(self, charger_id: str, version: str, connected_at: datetime) -> str:
+    async def sync(
+        self, charger_id: str, version: str, connected_at: datetime, planner: ll.Planner
+    ) -> str:
         """One pass for one charger; answers the resulting state."""
         state = await self._state(charger_id)
         try:
@@ -143,7 +145,7 @@ class Syncer:
                 on_charger = await list_version(self.commander, charger_id, version)
                 full = full or on_charger != state.version
                 self.checked[charger_id] = connected_at
-            await self._push(charger_id, version, limits, full=full)
+            await self._push(charger_id, version, limits, planner, full=full)
         except ListRefused as e:
             return await self._refused(charger_id, e.status)
         except (CommandError, KeyError, ValueError) as e:
@@ -159,10 +161,10 @@ class Syncer:
         self.retry_at.pop(charger_id, None)
         return "synced"
 
-    async def _push(self, charger_id: str, version: str, limits: Limits, *, full: bool) -> None:
-        now = datetime.now(UTC)
-        facts = await self.store.read(ll.all_facts)
-        want = ll.wanted(version, facts, charger_id, limits.max_length, now)
+    async def _push(
+        self, charger_id: str, version: str, limits: Limits, planner: ll.Planner, *, full: bool
+    ) -> None:
+        want = planner.wanted(version, charger_id, limits.max_length)
         state = await self._state(charger_id)
         if full:
             items = list(want.entries.values())

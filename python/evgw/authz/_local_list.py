@@ -75,12 +75,34 @@ def _item(version: str, facts: TokenFacts, charger_id: str, now: datetime) -> It
     }
 
 
+class Planner:
+    """One pass's lists over one read of the tables: a token without EVSE restrictions has
+    the same entry on every charger of a version, so it is rendered once and shared."""
+
+    def __init__(self, facts: Sequence[TokenFacts], now: datetime) -> None:
+        self.facts = facts
+        self.now = now
+        self._shared: dict[bool, list[Item | None]] = {}
+
+    def wanted(self, version: str, charger_id: str, max_length: int) -> Wanted:
+        v16 = version == V16
+        shared = self._shared.get(v16)
+        if shared is None:
+            shared = [None if f.evses else _item(version, f, "", self.now) for f in self.facts]
+            self._shared[v16] = shared
+        items = []
+        for facts, common in zip(self.facts, shared, strict=True):
+            item = _item(version, facts, charger_id, self.now) if facts.evses else common
+            if item is not None:
+                items.append(item)
+        entries = {key(version, i): i for i in items[:max_length]}
+        return Wanted(entries, len(items) > max_length)
+
+
 def wanted(
     version: str, facts: Sequence[TokenFacts], charger_id: str, max_length: int, now: datetime
 ) -> Wanted:
-    items = [i for f in facts if (i := _item(version, f, charger_id, now)) is not None]
-    entries = {key(version, i): i for i in items[:max_length]}
-    return Wanted(entries, len(items) > max_length)
+    return Planner(facts, now).wanted(version, charger_id, max_length)
 
 
 def key(version: str, item: Item) -> str:
