@@ -5,6 +5,7 @@ and evgw resyncs; the sync state is in the API."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -211,3 +212,41 @@ async def test_not_supported_and_call_errors(nursery: trio.Nursery, tmp_path: Pa
             assert s2["state"] == "failed"
             assert "InvalidReply" in s2["last_error"]
             assert s2["held"] == []
+
+
+async def test_v201_bytes_per_message(nursery: trio.Nursery, tmp_path: Path) -> None:
+    """A 2.0.1 charger's LocalAuthListCtrlr.BytesPerMessage bounds every SendLocalList."""
+    async with authz_server(nursery, tmp_path, **FAST) as (run, api):
+        for i in range(6):
+            await api.put(f"/tokens/TOKEN-{i}", json={"status": "Accepted"})
+        limits = {"Enabled": "true", "ItemsPerMessage": "50", "BytesPerMessage": "420"}
+        results = [
+            {
+                "attributeStatus": "Accepted",
+                "attributeValue": value,
+                "component": {"name": "LocalAuthListCtrlr"},
+                "variable": {"name": name},
+            }
+            for name, value in limits.items()
+        ]
+        sent: list[str] = []
+        version = {"n": 0}
+
+        def send(payload: dict[str, Any]) -> dict[str, Any]:
+            sent.append(json.dumps([2, "x" * 36, "SendLocalList", payload], separators=(",", ":")))
+            version["n"] = payload["versionNumber"]
+            return {"status": "Accepted"}
+
+        url = run.charger_url("CP1")
+        async with connect_charger(url, version="ocpp2.0.1", user="CP1", password=PASSWORD) as cp:
+            cp.responses["GetVariables"] = lambda _: {"getVariableResult": results}
+            cp.responses["GetLocalListVersion"] = lambda _: {"versionNumber": version["n"]}
+            cp.responses["SendLocalList"] = send
+
+            async def synced() -> bool:
+                return (await state_of(api, "CP1"))["state"] == "synced"
+
+            await eventually(synced)
+        assert len(sent) > 1
+        assert all(len(frame) <= 420 for frame in sent), [len(f) for f in sent]
+        assert (await state_of(api, "CP1"))["entries"] == 6

@@ -3,6 +3,7 @@ the charger's per-message limit."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from evgw.authz import _local_list as ll
@@ -84,4 +85,27 @@ def test_messages_split_to_the_per_message_limit() -> None:
     assert [(m.version, m.update_type, len(m.items)) for m in diff] == [
         (2, "Differential", 3),
         (3, "Differential", 2),
+    ]
+
+
+def test_messages_also_fit_the_bytes_per_message() -> None:
+    """2.x LocalAuthListCtrlr.BytesPerMessage: no message longer than the charger takes."""
+    items = [
+        {
+            "idToken": {"idToken": f"T{i:03d}", "type": "ISO14443"},
+            "idTokenInfo": {"status": "Accepted"},
+        }
+        for i in range(10)
+    ]
+    one = len(json.dumps(items[0], separators=(",", ":"))) + 1
+    limit = ll.ENVELOPE_BYTES + 3 * one  # three items per message by size, ten by count
+    plan = ll.messages(items, full=True, from_version=0, per_message=10, max_bytes=limit)
+    assert [len(m.items) for m in plan] == [3, 3, 3, 1]
+    call = [2, "id-1234567890", "SendLocalList"]
+    for m in plan:
+        assert len(json.dumps([*call, m.payload(V201)], separators=(",", ":"))) <= limit
+    assert [len(m.items) for m in ll.messages(items, full=True, from_version=0, per_message=4)] == [
+        4,
+        4,
+        2,
     ]

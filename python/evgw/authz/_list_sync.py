@@ -26,7 +26,7 @@ from ._config import LocalListConfig
 log = logging.getLogger("evgw.authz.local_list")
 
 V16_KEYS = ("LocalAuthListEnabled", "LocalAuthListMaxLength", "SendLocalListMaxLength")
-V201_VARIABLES = ("Enabled", "ItemsPerMessage")
+V201_VARIABLES = ("Enabled", "ItemsPerMessage", "BytesPerMessage")
 
 
 @attrs.frozen
@@ -34,6 +34,7 @@ class Limits:
     enabled: bool
     max_length: int
     per_message: int
+    max_bytes: int | None = None  # 2.x LocalAuthListCtrlr.BytesPerMessage
 
 
 def _int(value: Any, default: int) -> int:
@@ -84,6 +85,7 @@ async def read_limits(
         # Entries' maxLimit is in the device-model report (GetVariables gives the count held)
         reported or cfg.default_max_length,
         _int(values.get("ItemsPerMessage"), cfg.default_items_per_message),
+        _int(values.get("BytesPerMessage"), 0) or None,
     )
 
 
@@ -173,7 +175,11 @@ class Syncer:
             items = ll.difference(version, held, want.entries)
         await self._save(attrs.evolve(state, truncated=want.truncated))
         plan = ll.messages(
-            items, full=full, from_version=state.version, per_message=limits.per_message
+            items,
+            full=full,
+            from_version=state.version,
+            per_message=limits.per_message,
+            max_bytes=limits.max_bytes,
         )
         for message in plan:
             await self._send(charger_id, version, message)

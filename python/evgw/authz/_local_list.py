@@ -137,13 +137,39 @@ class Message:
         return body
 
 
+#: bytes of a SendLocalList CALL around its items (frame, versions, update type): a bound
+ENVELOPE_BYTES = 200
+
+
+def _parts(
+    items: Sequence[Item], per_message: int, max_bytes: int | None
+) -> list[tuple[Item, ...]]:
+    """Greedy: at most `per_message` items and (2.x BytesPerMessage) `max_bytes` per part."""
+    parts: list[tuple[Item, ...]] = []
+    part: list[Item] = []
+    used = ENVELOPE_BYTES
+    for item in items:
+        size = len(json.dumps(item, separators=(",", ":"))) + 1
+        too_big = max_bytes is not None and used + size > max_bytes
+        if part and (len(part) >= per_message or too_big):
+            parts.append(tuple(part))
+            part, used = [], ENVELOPE_BYTES
+        part.append(item)
+        used += size
+    return [*parts, tuple(part)] if part else parts
+
+
 def messages(
-    items: Sequence[Item], *, full: bool, from_version: int, per_message: int
+    items: Sequence[Item],
+    *,
+    full: bool,
+    from_version: int,
+    per_message: int,
+    max_bytes: int | None = None,
 ) -> list[Message]:
     """A Full update (first part Full, the rest Differential) or a Differential one, split
-    to `per_message` items, each message one version up."""
-    size = max(1, per_message)
-    parts = [tuple(items[i : i + size]) for i in range(0, len(items), size)] or [()]
+    to `per_message` items (and `max_bytes`), each message one version up."""
+    parts = _parts(items, max(1, per_message), max_bytes) or [()]
     if not full and parts == [()]:
         return []
     return [
