@@ -44,13 +44,31 @@ fn tick(c: &mut Criterion) {
     latency_report();
 }
 
+/// `ALLOC_SIZES=10000,100000` limits the replay to those sizes.
+fn sizes() -> Vec<usize> {
+    std::env::var("ALLOC_SIZES").map_or_else(
+        |_| SIZES.to_vec(),
+        |v| {
+            v.split(',')
+                .map(|n| n.trim().parse().expect("a size"))
+                .collect()
+        },
+    )
+}
+
+fn quantile(times: &mut [Duration], q: f64) -> f64 {
+    times.sort();
+    let i = ((times.len() as f64 - 1.0) * q).round() as usize;
+    times[i].as_secs_f64() * 1e3
+}
+
 fn latency_report() {
     let s = Settings::default();
     println!("\nalloc tick latency with churn (invariant checked every tick):");
     println!(
         "connectors | ticks | rows | min ms | p50 ms | p99 ms | max ms | violations | paused %"
     );
-    for n in SIZES {
+    for n in sizes() {
         let mut d = Depot::new(n, 11);
         let ticks = if n >= 100_000 { 60 } else { 120 };
         let mut times = Vec::with_capacity(ticks);
@@ -82,17 +100,12 @@ fn latency_report() {
                 .count();
             d.churn(t, &a.limits);
         }
-        times.sort();
-        let ms = |q: f64| {
-            let i = ((times.len() as f64 - 1.0) * q).round() as usize;
-            times[i].as_secs_f64() * 1e3
-        };
         println!(
             "{n:>10} | {ticks:>5} | {rows:>6} | {:>6.2} | {:>6.2} | {:>6.2} | {:>6.2} | {violations:>10} | {:>7.1}",
-            ms(0.0),
-            ms(0.5),
-            ms(0.99),
-            ms(1.0),
+            quantile(&mut times, 0.0),
+            quantile(&mut times, 0.5),
+            quantile(&mut times, 0.99),
+            quantile(&mut times, 1.0),
             100.0 * paused as f64 / active.max(1) as f64
         );
         assert_eq!(violations, 0, "the allocator broke an invariant");

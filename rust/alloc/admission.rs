@@ -2,11 +2,9 @@
 //! (≥ 6 A) in every row it loads; the rest are paused. Order: priority class, then
 //! hysteresis tiers that keep charging EVs charging and rotate paused ones slowly.
 
-use std::cmp::Ordering;
-
 use super::complex::C64;
 use super::demand::{Bounds, Demand, Settings};
-use super::problem::Problem;
+use super::problem::Rows;
 
 /// Tiers inside a priority class (lower first).
 fn tier(d: &Demand, s: &Settings) -> u8 {
@@ -19,42 +17,43 @@ fn tier(d: &Demand, s: &Settings) -> u8 {
     }
 }
 
-fn order(a: &Demand, b: &Demand, s: &Settings) -> Ordering {
-    let key = |d: &Demand| (d.priority, tier(d, s));
-    key(a).cmp(&key(b)).then_with(|| {
-        if a.is_charging() {
-            a.state_age_s.total_cmp(&b.state_age_s) // the most recent starter stays
-        } else {
-            b.state_age_s.total_cmp(&a.state_age_s) // the longest waiter goes first
-        }
-    })
+/// Sort key: priority class, tier, then within a tier the most recent starter stays
+/// (charging) and the longest waiter goes first (paused); the index breaks ties.
+fn key(d: &Demand, s: &Settings, i: usize) -> (u16, f64, u32) {
+    let class = u16::from(d.priority) << 8 | u16::from(tier(d, s));
+    let age = if d.is_charging() {
+        d.state_age_s
+    } else {
+        -d.state_age_s
+    };
+    (
+        class,
+        age,
+        u32::try_from(i).expect("fewer than 2^32 connectors"),
+    )
 }
 
 /// Admitted flags and the row values with every admitted connector at its lower bound.
 pub fn admit(
-    problem: &Problem,
+    problem: &impl Rows,
     bounds: &[Option<Bounds>],
     demands: &[Demand],
     s: &Settings,
 ) -> (Vec<bool>, Vec<C64>) {
-    let mut candidates: Vec<usize> = (0..demands.len())
+    let mut keyed: Vec<(u16, f64, u32)> = (0..demands.len())
         .filter(|&i| bounds[i].is_some())
+        .map(|i| key(&demands[i], s, i))
         .collect();
-    candidates.sort_by(|&a, &b| order(&demands[a], &demands[b], s).then(a.cmp(&b)));
-    let mut values: Vec<C64> = problem.rows.iter().map(|r| r.base).collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let candidates = keyed.iter().map(|k| k.2 as usize);
+    let rows = problem.rows();
+    let mut values: Vec<C64> = rows.iter().map(|r| r.base).collect();
     let mut admitted = vec![false; demands.len()];
     for i in candidates {
         let lb = bounds[i].expect("candidates have bounds").lb;
-        let terms = problem.conn_terms(i);
-        let fits = terms.iter().all(|t| {
-            let row = &problem.rows[t.index as usize];
-            row.fits(values[t.index as usize] + t.coeff.scale(lb))
-        });
-        if fits {
+        if problem.conn_all(i, |r, c| rows[r].fits(values[r] + c.scale(lb))) {
             admitted[i] = true;
-            for t in terms {
-                values[t.index as usize] += t.coeff.scale(lb);
-            }
+            problem.conn_each(i, |r, c| values[r] += c.scale(lb));
         }
     }
     (admitted, values)

@@ -2,7 +2,7 @@
 //! member at 0, an alarm rather than a violation), every limit 0 or in [max(6 A, min), max].
 
 use super::demand::{Bounds, IEC_MIN_A};
-use super::problem::{tolerance, Problem};
+use super::problem::{tolerance, Rows};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Violation {
@@ -18,7 +18,7 @@ pub enum Violation {
     },
 }
 
-pub fn check(problem: &Problem, bounds: &[Option<Bounds>], x: &[f64]) -> Vec<Violation> {
+pub fn check(problem: &impl Rows, bounds: &[Option<Bounds>], x: &[f64]) -> Vec<Violation> {
     let mut found = Vec::new();
     for (i, &amps) in x.iter().enumerate() {
         if amps == 0.0 {
@@ -37,11 +37,8 @@ pub fn check(problem: &Problem, bounds: &[Option<Bounds>], x: &[f64]) -> Vec<Vio
         }
     }
     let values = problem.values(x);
-    for (r, row) in problem.rows.iter().enumerate() {
-        let loaded = problem
-            .row_terms(r)
-            .iter()
-            .any(|t| x[t.index as usize] > 0.0);
+    for (r, row) in problem.rows().iter().enumerate() {
+        let loaded = !problem.row_all(r, |i, _| x[i] <= 0.0);
         if loaded && !row.fits(values[r]) {
             let usage = row.usage(values[r]);
             found.push(Violation::Row {

@@ -52,7 +52,7 @@ pub struct Compiled {
 }
 
 /// (phase or POWER, coefficient) of one ampere of a connector's current.
-type Loads = ([(u8, C64); 3], usize, f64);
+pub(super) type Loads = ([(u8, C64); 3], usize, f64);
 
 pub fn compile(topology: &Topology, demands: &[Demand]) -> Result<Compiled, DemandError> {
     let (mut rows, labels, node_rows) = node_rows(topology);
@@ -122,7 +122,7 @@ impl Sink<'_> {
     }
 }
 
-fn node_rows(t: &Topology) -> (Vec<Row>, Vec<RowLabel>, Vec<[Option<usize>; 4]>) {
+pub(super) fn node_rows(t: &Topology) -> (Vec<Row>, Vec<RowLabel>, Vec<[Option<usize>; 4]>) {
     let mut b = ProblemBuilder::with_capacity(t.nodes.len() * 4, 0);
     let mut labels = Vec::with_capacity(t.nodes.len() * 4);
     let mut index = Vec::with_capacity(t.nodes.len());
@@ -170,7 +170,7 @@ fn phase_voltage(wiring: Wiring, voltage: f64) -> f64 {
 }
 
 /// Per-ampere row coefficients of a connector, or None for an impossible phase mask.
-fn loads(wiring: Wiring, phases: u8, voltage: f64) -> Option<Loads> {
+pub(super) fn loads(wiring: Wiring, phases: u8, voltage: f64) -> Option<Loads> {
     let none = (0u8, C64::ZERO);
     match (wiring, phases.count_ones(), phases & !0b111) {
         (_, _, extra) if extra != 0 => None,

@@ -10,7 +10,7 @@ use std::collections::BinaryHeap;
 
 use super::complex::C64;
 use super::demand::Bounds;
-use super::problem::{Problem, RowKind};
+use super::problem::{Row, RowKind, Rows};
 
 #[derive(Clone, Copy, Debug)]
 struct Event {
@@ -40,8 +40,8 @@ impl Ord for Event {
     }
 }
 
-struct Filler<'a> {
-    problem: &'a Problem,
+struct Filler<'a, R: Rows> {
+    problem: &'a R,
     bounds: &'a [Option<Bounds>],
     a: Vec<C64>,
     k: Vec<C64>,
@@ -61,7 +61,7 @@ struct Filler<'a> {
 /// Limits for the admitted connectors (0 for the rest); `values` are the row values with
 /// every admitted connector at its lower bound.
 pub fn fill(
-    problem: &Problem,
+    problem: &impl Rows,
     bounds: &[Option<Bounds>],
     admitted: &[bool],
     values: Vec<C64>,
@@ -75,23 +75,10 @@ fn index(i: usize) -> u32 {
     u32::try_from(i).expect("fewer than 2^32 rows and connectors")
 }
 
-impl<'a> Filler<'a> {
-    fn new(
-        problem: &'a Problem,
-        bounds: &'a [Option<Bounds>],
-        admitted: &[bool],
-        a: Vec<C64>,
-    ) -> Self {
-        let rows = problem.rows.len();
-        let lazy = (0..rows)
-            .map(|r| {
-                problem.rows[r].kind == RowKind::Linear
-                    && problem
-                        .row_terms(r)
-                        .iter()
-                        .all(|t| t.coeff.re >= 0.0 && t.coeff.im == 0.0)
-            })
-            .collect();
+impl<'a, R: Rows> Filler<'a, R> {
+    fn new(problem: &'a R, bounds: &'a [Option<Bounds>], admitted: &[bool], a: Vec<C64>) -> Self {
+        let rows = problem.rows().len();
+        let lazy = (0..rows).map(|r| problem.monotone(r)).collect();
         let mut f = Self {
             problem,
             bounds,
@@ -111,21 +98,42 @@ impl<'a> Filler<'a> {
     }
 
     fn start(&mut self, admitted: &[bool]) {
+        // per row, the most its rising members can still add (|c|·(ub − lb)): a row that
+        // cannot reach its limit even then never saturates and stays out of the heap
+        let mut reach = vec![0.0f64; self.problem.rows().len()];
         for (i, _) in admitted.iter().enumerate().filter(|(_, &on)| on) {
             let b = self.bounds[i].expect("admitted connectors have bounds");
             self.x[i] = b.lb;
             if b.ub > b.lb {
                 self.rising[i] = true;
-                for t in self.problem.conn_terms(i) {
-                    self.k[t.index as usize] += t.coeff.scale(b.weight);
-                }
+                let (k, span) = (&mut self.k, b.ub - b.lb);
+                self.problem.conn_each(i, |r, c| {
+                    k[r] += c.scale(b.weight);
+                    reach[r] += c.abs() * span;
+                });
                 self.caps.push(((b.ub - b.lb) / b.weight, index(i)));
             }
         }
-        self.caps.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-        for r in 0..self.problem.rows.len() {
-            self.schedule(r);
-        }
+        self.caps
+            .sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        // one heapify instead of a push per row
+        let mut events = std::mem::take(&mut self.heap).into_vec();
+        let rows = self.problem.rows();
+        events.extend((0..rows.len()).filter_map(|r| {
+            if rows[r].fits(self.a[r]) && self.a[r].abs() + reach[r] <= rows[r].limit {
+                return None;
+            }
+            let at = self.saturation(r);
+            at.is_finite().then(|| {
+                Reverse(Event {
+                    at,
+                    row: true,
+                    index: index(r),
+                    version: 0,
+                })
+            })
+        }));
+        self.heap = BinaryHeap::from(events);
     }
 
     fn push(&mut self, at: f64, row: bool, i: usize, version: u32) {
@@ -147,17 +155,34 @@ impl<'a> Filler<'a> {
 
     /// The λ (≥ the current one) at which row r reaches its limit; infinite if never.
     fn saturation(&self, r: usize) -> f64 {
-        let (a, k, row) = (self.a[r], self.k[r], &self.problem.rows[r]);
-        let root = match row.kind {
-            RowKind::Linear if k.re > 0.0 => (row.limit - a.re) / k.re,
-            RowKind::Linear => f64::INFINITY,
-            RowKind::Phasor => phasor_root(a, k, row.limit),
-        };
-        root.max(self.lambda)
+        saturation(&self.problem.rows()[r], self.a[r], self.k[r], self.lambda)
+    }
+
+    /// Re-times stale entries of lazy rows in place at the top of the heap (one sift instead
+    /// of a pop and a push) and drops stale entries of the others.
+    fn refresh_top(&mut self) {
+        while let Some(mut top) = self.heap.peek_mut() {
+            let r = top.0.index as usize;
+            if top.0.version == self.version[r] {
+                return;
+            }
+            let at = if self.lazy[r] {
+                saturation(&self.problem.rows()[r], self.a[r], self.k[r], self.lambda)
+            } else {
+                f64::INFINITY
+            };
+            if at.is_finite() {
+                top.0.at = at;
+                top.0.version = self.version[r];
+            } else {
+                std::collections::binary_heap::PeekMut::pop(top);
+            }
+        }
     }
 
     /// The next event: the earlier of the next row saturation and the next connector bound.
     fn next(&mut self) -> Option<Event> {
+        self.refresh_top();
         let cap = self.caps.get(self.next_cap).copied();
         match (self.heap.peek(), cap) {
             (Some(Reverse(e)), Some((at, _))) if e.at < at => self.heap.pop().map(|r| r.0),
@@ -177,34 +202,25 @@ impl<'a> Filler<'a> {
     fn run(&mut self) {
         while let Some(e) = self.next() {
             let i = e.index as usize;
-            if !e.row {
-                if self.rising[i] {
-                    self.lambda = self.lambda.max(e.at);
-                    self.freeze(i);
-                }
-            } else if e.version != self.version[i] {
-                if self.lazy[i] {
-                    self.schedule(i);
-                }
-            } else {
+            if e.row {
                 self.lambda = self.lambda.max(e.at);
                 self.saturate(i);
+            } else if self.rising[i] {
+                self.lambda = self.lambda.max(e.at);
+                self.freeze(i);
             }
         }
     }
 
     fn saturate(&mut self, r: usize) {
-        let linear = self.problem.rows[r].kind == RowKind::Linear;
-        for t in self.problem.row_terms(r) {
-            let pushes = if linear {
-                t.coeff.re > 0.0
-            } else {
-                !t.coeff.is_zero()
-            };
-            if pushes && self.rising[t.index as usize] {
-                self.freeze(t.index as usize);
+        let problem = self.problem;
+        let linear = problem.rows()[r].kind == RowKind::Linear;
+        problem.row_each(r, |i, c| {
+            let pushes = if linear { c.re > 0.0 } else { !c.is_zero() };
+            if pushes && self.rising[i] {
+                self.freeze(i);
             }
-        }
+        });
     }
 
     fn freeze(&mut self, i: usize) {
@@ -212,16 +228,26 @@ impl<'a> Filler<'a> {
         self.rising[i] = false;
         let x = b.weight.mul_add(self.lambda, b.lb).min(b.ub);
         self.x[i] = x;
-        for t in self.problem.conn_terms(i) {
-            let r = t.index as usize;
-            self.a[r] += t.coeff.scale(x - b.lb);
-            self.k[r] -= t.coeff.scale(b.weight);
+        let problem = self.problem;
+        problem.conn_each(i, |r, c| {
+            self.a[r] += c.scale(x - b.lb);
+            self.k[r] -= c.scale(b.weight);
             self.version[r] = self.version[r].wrapping_add(1);
             if !self.lazy[r] {
                 self.schedule(r);
             }
-        }
+        });
     }
+}
+
+/// The λ (≥ `lambda`) at which a row with value a + k·λ reaches its limit; infinite if never.
+fn saturation(row: &Row, a: C64, k: C64, lambda: f64) -> f64 {
+    let root = match row.kind {
+        RowKind::Linear if k.re > 0.0 => (row.limit - a.re) / k.re,
+        RowKind::Linear => f64::INFINITY,
+        RowKind::Phasor => phasor_root(a, k, row.limit),
+    };
+    root.max(lambda)
 }
 
 /// Largest t with |a + k·t| ≤ c (|a + k·t| is convex in t); infinite when k = 0.

@@ -14,6 +14,7 @@ mod problem;
 mod quantise;
 mod tick;
 mod topology;
+mod tree;
 
 #[cfg(test)]
 mod proptests;
@@ -24,6 +25,7 @@ pub use check::{check, Violation};
 pub use compile::{compile, Compiled, DemandError, RowLabel};
 pub use complex::C64;
 pub use demand::{bounds, Bounds, Demand, Settings, IEC_MIN_A};
-pub use problem::{Problem, ProblemBuilder, Row, RowKind};
+pub use problem::{Problem, ProblemBuilder, Row, RowKind, Rows};
 pub use tick::{allocate, allocate_rows, Allocation, Reason};
 pub use topology::{Node, Topology, TopologyError, Wiring};
+pub use tree::TreeRows;

@@ -46,6 +46,82 @@ pub struct Term {
     pub coeff: C64,
 }
 
+/// What the allocator's passes need from a set of rows: the rows, and the (row, coeff) terms
+/// of each connector and (connector, coeff) terms of each row. Implemented by the compressed
+/// [`Problem`] (any rows) and by `TreeRows` (a capacity tree, no term arrays at all).
+pub trait Rows {
+    fn rows(&self) -> &[Row];
+
+    fn connectors(&self) -> usize;
+
+    /// Calls `f(row, coeff)` for every row connector `conn` loads while `f` returns true;
+    /// false when `f` stopped the walk.
+    fn conn_all(&self, conn: usize, f: impl FnMut(usize, C64) -> bool) -> bool;
+
+    /// Calls `f(connector, coeff)` for every member of `row` while `f` returns true.
+    fn row_all(&self, row: usize, f: impl FnMut(usize, C64) -> bool) -> bool;
+
+    fn conn_each(&self, conn: usize, mut f: impl FnMut(usize, C64)) {
+        self.conn_all(conn, |r, c| {
+            f(r, c);
+            true
+        });
+    }
+
+    fn row_each(&self, row: usize, mut f: impl FnMut(usize, C64)) {
+        self.row_all(row, |i, c| {
+            f(i, c);
+            true
+        });
+    }
+
+    /// A linear row whose coefficients are all real and ≥ 0: freezing a member only delays
+    /// its saturation.
+    fn monotone(&self, row: usize) -> bool {
+        self.rows()[row].kind == RowKind::Linear
+            && self.row_all(row, |_, c| c.re >= 0.0 && c.im == 0.0)
+    }
+
+    /// Row values `base + Σ coeff·x`, written into `out`.
+    fn values_into(&self, x: &[f64], out: &mut Vec<C64>) {
+        out.clear();
+        out.extend(self.rows().iter().map(|r| r.base));
+        for (conn, &amps) in x.iter().enumerate() {
+            if amps != 0.0 {
+                self.conn_each(conn, |r, c| out[r] += c.scale(amps));
+            }
+        }
+    }
+
+    fn values(&self, x: &[f64]) -> Vec<C64> {
+        let mut out = Vec::with_capacity(self.rows().len());
+        self.values_into(x, &mut out);
+        out
+    }
+}
+
+impl Rows for Problem {
+    fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+
+    fn connectors(&self) -> usize {
+        self.conn_start.len().saturating_sub(1)
+    }
+
+    fn conn_all(&self, conn: usize, mut f: impl FnMut(usize, C64) -> bool) -> bool {
+        self.conn_terms(conn)
+            .iter()
+            .all(|t| f(t.index as usize, t.coeff))
+    }
+
+    fn row_all(&self, row: usize, mut f: impl FnMut(usize, C64) -> bool) -> bool {
+        self.row_terms(row)
+            .iter()
+            .all(|t| f(t.index as usize, t.coeff))
+    }
+}
+
 /// Rows plus the connector ↔ row incidence, both directions.
 #[derive(Clone, Debug, Default)]
 pub struct Problem {
@@ -57,10 +133,6 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn connectors(&self) -> usize {
-        self.conn_start.len().saturating_sub(1)
-    }
-
     /// (connector, coeff) of a row.
     pub fn row_terms(&self, row: usize) -> &[Term] {
         &self.row_terms[self.row_start[row]..self.row_start[row + 1]]
@@ -69,19 +141,6 @@ impl Problem {
     /// (row, coeff) of a connector.
     pub fn conn_terms(&self, conn: usize) -> &[Term] {
         &self.conn_terms[self.conn_start[conn]..self.conn_start[conn + 1]]
-    }
-
-    /// Row values `base + Σ coeff·x`.
-    pub fn values(&self, x: &[f64]) -> Vec<C64> {
-        let mut values: Vec<C64> = self.rows.iter().map(|r| r.base).collect();
-        for (conn, &amps) in x.iter().enumerate() {
-            if amps != 0.0 {
-                for t in self.conn_terms(conn) {
-                    values[t.index as usize] += t.coeff.scale(amps);
-                }
-            }
-        }
-        values
     }
 }
 

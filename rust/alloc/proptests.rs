@@ -150,6 +150,25 @@ proptest! {
     }
 
     #[test]
+    fn tree_rows_pass_the_compiled_checker((t, demands) in case()) {
+        // the tree backend's result checked over the rows `compile` builds term by term
+        let s = Settings::default();
+        let (a, _) = allocate(&t, &demands, &s, false).expect("valid");
+        let compiled = compile(&t, &demands).expect("valid");
+        let b: Vec<_> = demands.iter().map(|d| bounds(d, &s)).collect();
+        let x: Vec<f64> = demands
+            .iter()
+            .zip(&a.limits)
+            .map(|(d, &v)| if d.is_fixed() { 0.0 } else { v })
+            .collect();
+        let found = check(&compiled.problem, &b, &x);
+        prop_assert!(found.is_empty(), "{found:?}");
+        let over_rows = allocate_rows(&compiled.problem, &demands, &s, false);
+        prop_assert_eq!(&a.infeasible_rows, &over_rows.infeasible_rows);
+        prop_assert_eq!(&a.limits, &over_rows.limits);
+    }
+
+    #[test]
     fn when_everything_fits_everyone_gets_the_maximum(n in 1usize..30, max in 6.0..32.0f64) {
         let t = Topology::new(Wiring::Wye, vec![Node::new(None, 32.0 * 30.0)]).expect("valid");
         let demands: Vec<Demand> = (0..n)

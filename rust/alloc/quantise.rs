@@ -3,7 +3,7 @@
 
 use super::complex::C64;
 use super::demand::{Bounds, Demand};
-use super::problem::Problem;
+use super::problem::{RowKind, Rows};
 
 /// How many repair sweeps before the last resort (pausing a violated row's members).
 const REPAIR_SWEEPS: usize = 4;
@@ -30,7 +30,7 @@ fn step(d: &Demand) -> f64 {
 /// Floors every limit to its step, then hands one step back to those that lost the most
 /// while every row they load has room. Returns the row values.
 pub fn quantise(
-    problem: &Problem,
+    problem: &impl Rows,
     bounds: &[Option<Bounds>],
     demands: &[Demand],
     x: &mut [f64],
@@ -43,7 +43,7 @@ pub fn quantise(
     }
     let mut values = problem.values(x);
     let mut order: Vec<usize> = (0..x.len()).filter(|&i| x[i] > 0.0).collect();
-    order.sort_by(|&a, &b| (raw[b] - x[b]).total_cmp(&(raw[a] - x[a])));
+    order.sort_unstable_by(|&a, &b| (raw[b] - x[b]).total_cmp(&(raw[a] - x[a])).then(a.cmp(&b)));
     for i in order {
         let (s, ub) = (step(&demands[i]), bounds[i].map_or(0.0, |b| b.ub));
         if x[i] + s <= ub + 1e-9 && room(problem, &values, i, s) {
@@ -54,23 +54,19 @@ pub fn quantise(
     values
 }
 
-fn room(problem: &Problem, values: &[C64], i: usize, amps: f64) -> bool {
-    problem.conn_terms(i).iter().all(|t| {
-        let r = t.index as usize;
-        problem.rows[r].fits(values[r] + t.coeff.scale(amps))
-    })
+fn room(problem: &impl Rows, values: &[C64], i: usize, amps: f64) -> bool {
+    let rows = problem.rows();
+    problem.conn_all(i, |r, c| rows[r].fits(values[r] + c.scale(amps)))
 }
 
-fn add(problem: &Problem, values: &mut [C64], i: usize, amps: f64) {
-    for t in problem.conn_terms(i) {
-        values[t.index as usize] += t.coeff.scale(amps);
-    }
+fn add(problem: &impl Rows, values: &mut [C64], i: usize, amps: f64) {
+    problem.conn_each(i, |r, c| values[r] += c.scale(amps));
 }
 
 /// Brings every violated row back within its limit by stepping its largest members down
 /// (below the lower bound means 0). Rows infeasible with all members at 0 stay as they are.
 pub fn repair(
-    problem: &Problem,
+    problem: &impl Rows,
     bounds: &[Option<Bounds>],
     demands: &[Demand],
     x: &mut [f64],
@@ -78,8 +74,8 @@ pub fn repair(
 ) {
     for sweep in 0..=REPAIR_SWEEPS {
         let mut clean = true;
-        for r in 0..problem.rows.len() {
-            while !problem.rows[r].fits(values[r]) {
+        for r in 0..problem.rows().len() {
+            while !problem.rows()[r].fits(values[r]) {
                 clean = false;
                 let Some(i) = largest_member(problem, r, x) else {
                     break;
@@ -100,12 +96,13 @@ pub fn repair(
     }
 }
 
-fn largest_member(problem: &Problem, r: usize, x: &[f64]) -> Option<usize> {
-    let linear = problem.rows[r].kind == super::problem::RowKind::Linear;
-    problem
-        .row_terms(r)
-        .iter()
-        .filter(|t| x[t.index as usize] > 0.0 && (!linear || t.coeff.re > 0.0))
-        .max_by(|a, b| x[a.index as usize].total_cmp(&x[b.index as usize]))
-        .map(|t| t.index as usize)
+fn largest_member(problem: &impl Rows, r: usize, x: &[f64]) -> Option<usize> {
+    let linear = problem.rows()[r].kind == RowKind::Linear;
+    let mut largest: Option<usize> = None;
+    problem.row_each(r, |i, c| {
+        if x[i] > 0.0 && (!linear || c.re > 0.0) && largest.is_none_or(|l| x[i] >= x[l]) {
+            largest = Some(i);
+        }
+    });
+    largest
 }

@@ -1,10 +1,11 @@
 //! One allocation tick: bounds → admission → filling → quantisation → repair → check.
 
 use super::check::{check, Violation};
-use super::compile::{compile, DemandError, RowLabel};
+use super::compile::{DemandError, RowLabel};
 use super::demand::{bounds, Bounds, Demand, Settings};
-use super::problem::Problem;
+use super::problem::Rows;
 use super::topology::Topology;
+use super::tree::TreeRows;
 use super::{admission, fill, quantise};
 
 /// Why a connector got its limit.
@@ -45,14 +46,14 @@ pub fn allocate(
     settings: &Settings,
     check: bool,
 ) -> Result<(Allocation, Vec<RowLabel>), DemandError> {
-    let compiled = compile(topology, demands)?;
-    let allocation = allocate_rows(&compiled.problem, demands, settings, check);
-    Ok((allocation, compiled.labels))
+    let rows = TreeRows::build(topology, demands)?;
+    let allocation = allocate_rows(&rows, demands, settings, check);
+    Ok((allocation, rows.labels))
 }
 
 /// Allocation over rows built by the caller (also used by the acnportal adapter).
 pub fn allocate_rows(
-    problem: &Problem,
+    problem: &impl Rows,
     demands: &[Demand],
     settings: &Settings,
     want_check: bool,
@@ -79,35 +80,36 @@ pub fn allocate_rows(
         limits,
         reasons,
         row_usage: problem
-            .rows
+            .rows()
             .iter()
             .zip(&values)
             .map(|(r, &v)| r.usage(v))
             .collect(),
-        row_limit: problem.rows.iter().map(|r| r.limit).collect(),
+        row_limit: problem.rows().iter().map(|r| r.limit).collect(),
         infeasible_rows,
         violations,
     }
 }
 
-fn infeasible(problem: &Problem) -> Vec<usize> {
-    (0..problem.rows.len())
-        .filter(|&r| !problem.rows[r].fits(problem.rows[r].base))
+fn infeasible(problem: &impl Rows) -> Vec<usize> {
+    let rows = problem.rows();
+    (0..rows.len())
+        .filter(|&r| !rows[r].fits(rows[r].base))
         .collect()
 }
 
 fn reasons(
-    problem: &Problem,
+    problem: &impl Rows,
     demands: &[Demand],
     bounds: &[Option<Bounds>],
     x: &[f64],
     infeasible_rows: &[usize],
 ) -> Vec<Reason> {
-    let mut over = vec![false; problem.rows.len()];
+    let mut over = vec![false; problem.rows().len()];
     for &r in infeasible_rows {
         over[r] = true;
     }
-    let under_over = |i: usize| problem.conn_terms(i).iter().any(|t| over[t.index as usize]);
+    let under_over = |i: usize| !problem.conn_all(i, |r, _| !over[r]);
     demands
         .iter()
         .enumerate()

@@ -65,13 +65,17 @@ impl fmt::Display for TopologyError {
 
 impl std::error::Error for TopologyError {}
 
-/// A validated forest of nodes with each node's chain of ancestors (itself first).
+/// A validated forest of nodes with each node's chain of ancestors (itself first) and a
+/// depth-first order in which every subtree is one contiguous range.
 #[derive(Clone, Debug)]
 pub struct Topology {
     pub wiring: Wiring,
     pub nodes: Vec<Node>,
     chain_start: Vec<usize>,
     chains: Vec<usize>,
+    /// Per node: its position in depth-first preorder, and one past its last descendant's.
+    pre: Vec<u32>,
+    subtree_end: Vec<u32>,
 }
 
 impl Topology {
@@ -83,12 +87,25 @@ impl Topology {
             }
         }
         let (chain_start, chains) = ancestor_chains(&nodes)?;
+        let (pre, subtree_end) = preorder(&nodes);
         Ok(Self {
             wiring,
             nodes,
             chain_start,
             chains,
+            pre,
+            subtree_end,
         })
+    }
+
+    /// The node's position in depth-first preorder.
+    pub fn preorder(&self, node: usize) -> usize {
+        self.pre[node] as usize
+    }
+
+    /// Preorder positions `[first, end)` of the node and its descendants.
+    pub fn subtree(&self, node: usize) -> (usize, usize) {
+        (self.pre[node] as usize, self.subtree_end[node] as usize)
     }
 
     /// The node and its ancestors up to the root.
@@ -144,4 +161,47 @@ fn ancestor_chains(nodes: &[Node]) -> Result<(Vec<usize>, Vec<usize>), TopologyE
     }
     start.push(chains.len());
     Ok((start, chains))
+}
+
+/// Depth-first preorder positions and subtree ends (the forest is known to be acyclic).
+fn preorder(nodes: &[Node]) -> (Vec<u32>, Vec<u32>) {
+    let index = |i: usize| u32::try_from(i).expect("fewer than 2^32 nodes");
+    let mut child_start = vec![0usize; nodes.len() + 1];
+    for p in nodes.iter().filter_map(|n| n.parent) {
+        child_start[p + 1] += 1;
+    }
+    for i in 0..nodes.len() {
+        child_start[i + 1] += child_start[i];
+    }
+    let mut next = child_start.clone();
+    let mut children = vec![0usize; child_start[nodes.len()]];
+    for (i, n) in nodes.iter().enumerate() {
+        if let Some(p) = n.parent {
+            children[next[p]] = i;
+            next[p] += 1;
+        }
+    }
+    let (mut pre, mut end) = (vec![0u32; nodes.len()], vec![0u32; nodes.len()]);
+    let mut position = 0usize;
+    // (node, next child offset): an explicit stack, trees may be deep
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    for root in (0..nodes.len()).filter(|&i| nodes[i].parent.is_none()) {
+        pre[root] = index(position);
+        position += 1;
+        stack.push((root, child_start[root]));
+        while let Some(top) = stack.last_mut() {
+            let (node, offset) = *top;
+            if offset < child_start[node + 1] {
+                top.1 += 1;
+                let child = children[offset];
+                pre[child] = index(position);
+                position += 1;
+                stack.push((child, child_start[child]));
+            } else {
+                end[node] = index(position);
+                stack.pop();
+            }
+        }
+    }
+    (pre, end)
 }

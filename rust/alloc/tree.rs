@@ -1,0 +1,195 @@
+//! The rows of a capacity tree, without term arrays: a connector's terms are its chain of
+//! ancestors times a per-phase-mask coefficient table, and a row's members are the managed
+//! connectors of its node's subtree, one contiguous range when connectors are grouped by the
+//! depth-first order of their node. Building is O(connectors + nodes) and the passes walk
+//! small dense arrays instead of two large term arrays.
+
+use super::compile::{loads, node_rows, DemandError, RowLabel};
+use super::complex::C64;
+use super::demand::Demand;
+use super::problem::{Row, RowKind, Rows};
+use super::topology::{Topology, Wiring};
+
+const NONE: u32 = u32::MAX;
+
+fn index(i: usize) -> u32 {
+    u32::try_from(i).expect("fewer than 2^32 rows, nodes and connectors")
+}
+
+pub struct TreeRows<'a> {
+    topology: &'a Topology,
+    rows: Vec<Row>,
+    pub labels: Vec<RowLabel>,
+    /// Per node: its rows for L1..L3 (or lines a..c) and power; NONE where unset.
+    node_rows: Vec<[u32; 4]>,
+    conn_node: Vec<u32>,
+    /// The phase mask of a managed connector; 0 for idle and fixed ones (no terms).
+    conn_mask: Vec<u8>,
+    conn_watts: Vec<f64>,
+    /// Per-ampere coefficient per phase mask and phase; watts per ampere and volt per mask.
+    coef: [[C64; 3]; 8],
+    /// Managed connectors grouped by the preorder position of their node.
+    members: Vec<u32>,
+    /// Per preorder position: where its members start (one final entry).
+    member_start: Vec<u32>,
+}
+
+impl<'a> TreeRows<'a> {
+    /// The rows of one tick; the same rows, in the same order, as `compile`.
+    ///
+    /// # Errors
+    /// A connector under an unknown node, or with a phase mask the wiring cannot have.
+    ///
+    /// # Panics
+    /// With 2^32 rows, nodes or connectors or more.
+    pub fn build(topology: &'a Topology, demands: &[Demand]) -> Result<Self, DemandError> {
+        let (mut rows, labels, by_node) = node_rows(topology);
+        let node_rows = by_node
+            .iter()
+            .map(|r| r.map(|slot| slot.map_or(NONE, index)))
+            .collect();
+        let mut coef = [[C64::ZERO; 3]; 8];
+        for (mask, slot) in coef.iter_mut().enumerate().skip(1) {
+            let mask = u8::try_from(mask).expect("mask < 8");
+            if let Some((terms, count, _)) = loads(topology.wiring, mask, 1.0) {
+                for &(phase, c) in &terms[..count] {
+                    slot[phase as usize] = c;
+                }
+            }
+        }
+        let mut t = Self {
+            topology,
+            rows: Vec::new(),
+            labels,
+            node_rows,
+            conn_node: Vec::with_capacity(demands.len()),
+            conn_mask: Vec::with_capacity(demands.len()),
+            conn_watts: Vec::with_capacity(demands.len()),
+            coef,
+            members: Vec::new(),
+            member_start: Vec::new(),
+        };
+        for (i, d) in demands.iter().enumerate() {
+            if d.node >= topology.nodes.len() {
+                return Err(DemandError::UnknownNode {
+                    connector: i,
+                    node: d.node,
+                });
+            }
+            let voltage = topology.nodes[d.node].voltage;
+            let (_, _, watts) =
+                loads(topology.wiring, d.phases, voltage).ok_or(DemandError::BadPhases {
+                    connector: i,
+                    phases: d.phases,
+                })?;
+            let managed = d.active && !d.is_fixed();
+            t.conn_node.push(index(d.node));
+            t.conn_mask.push(if managed { d.phases } else { 0 });
+            t.conn_watts.push(watts);
+            if d.is_fixed() {
+                t.add_fixed(&mut rows, d, watts);
+            }
+        }
+        t.rows = rows;
+        t.group_members();
+        Ok(t)
+    }
+
+    /// A fixed load goes into the base of every row it loads.
+    fn add_fixed(&self, rows: &mut [Row], d: &Demand, watts: f64) {
+        let c = self.coef[d.phases as usize];
+        for &n in self.topology.chain(d.node) {
+            let nr = self.node_rows[n];
+            for p in 0..3 {
+                if nr[p] != NONE && !c[p].is_zero() {
+                    rows[nr[p] as usize].base += c[p].scale(d.fixed_a);
+                }
+            }
+            if nr[3] != NONE {
+                rows[nr[3] as usize].base += C64::real(watts * d.fixed_a);
+            }
+        }
+    }
+
+    /// Counting sort of the managed connectors by their node's preorder position.
+    fn group_members(&mut self) {
+        let nodes = self.topology.nodes.len();
+        let mut start = vec![0u32; nodes + 1];
+        for (i, &mask) in self.conn_mask.iter().enumerate() {
+            if mask != 0 {
+                start[self.topology.preorder(self.conn_node[i] as usize) + 1] += 1;
+            }
+        }
+        for p in 0..nodes {
+            start[p + 1] += start[p];
+        }
+        let mut next = start.clone();
+        self.members = vec![0; start[nodes] as usize];
+        for (i, &mask) in self.conn_mask.iter().enumerate() {
+            if mask != 0 {
+                let slot = &mut next[self.topology.preorder(self.conn_node[i] as usize)];
+                self.members[*slot as usize] = index(i);
+                *slot += 1;
+            }
+        }
+        self.member_start = start;
+    }
+
+    fn row_members(&self, node: usize) -> &[u32] {
+        let (first, end) = self.topology.subtree(node);
+        &self.members[self.member_start[first] as usize..self.member_start[end] as usize]
+    }
+}
+
+impl Rows for TreeRows<'_> {
+    fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+
+    fn connectors(&self) -> usize {
+        self.conn_mask.len()
+    }
+
+    fn conn_all(&self, conn: usize, mut f: impl FnMut(usize, C64) -> bool) -> bool {
+        let mask = self.conn_mask[conn];
+        if mask == 0 {
+            return true;
+        }
+        let c = &self.coef[mask as usize];
+        let watts = C64::real(self.conn_watts[conn]);
+        for &n in self.topology.chain(self.conn_node[conn] as usize) {
+            let nr = &self.node_rows[n];
+            for p in 0..3 {
+                if nr[p] != NONE && !c[p].is_zero() && !f(nr[p] as usize, c[p]) {
+                    return false;
+                }
+            }
+            if nr[3] != NONE && !f(nr[3] as usize, watts) {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn row_all(&self, row: usize, mut f: impl FnMut(usize, C64) -> bool) -> bool {
+        let label = self.labels[row];
+        let members = self.row_members(label.node);
+        if label.phase == RowLabel::POWER {
+            return members.iter().all(|&j| {
+                let j = j as usize;
+                f(j, C64::real(self.conn_watts[j]))
+            });
+        }
+        let p = label.phase as usize;
+        members.iter().all(|&j| {
+            let j = j as usize;
+            let c = self.coef[self.conn_mask[j] as usize][p];
+            c.is_zero() || f(j, c)
+        })
+    }
+
+    fn monotone(&self, row: usize) -> bool {
+        self.rows[row].kind == RowKind::Linear
+            && (self.topology.wiring == Wiring::Wye || self.labels[row].phase == RowLabel::POWER)
+    }
+}
