@@ -199,6 +199,9 @@ class Tariff:
 
 # Allocator (rust/alloc): one call per tick, columns in, columns out. ---------------------
 
+#: The keys of `DemandColumns`, in the allocator's field order.
+DEMAND_COLUMNS: tuple[str, ...]
+
 class DemandColumns(TypedDict):
     """One list per field, one entry per connector (all the same length)."""
 

@@ -17,44 +17,64 @@ fn tier(d: &Demand, s: &Settings) -> u8 {
     }
 }
 
-/// Sort key: priority class, tier, then within a tier the most recent starter stays
-/// (charging) and the longest waiter goes first (paused); the index breaks ties.
+/// Sort key of the need pass: priority class, then the most urgent first (the largest
+/// share of its maximum it needs to meet its departure target).
+fn need_key(b: &Bounds, d: &Demand, i: usize) -> (u16, f64, u32) {
+    let class = u16::from(d.priority) << 8;
+    (class, -b.floor / b.ub, index(i))
+}
+
+/// Sort key of the 6 A pass: priority class (after its need pass), tier, then within a tier
+/// the most recent starter stays (charging) and the longest waiter goes first (paused); the
+/// index breaks ties.
 fn key(d: &Demand, s: &Settings, i: usize) -> (u16, f64, u32) {
-    let class = u16::from(d.priority) << 8 | u16::from(tier(d, s));
+    let class = u16::from(d.priority) << 8 | 1 << 4 | u16::from(tier(d, s));
     let age = if d.is_charging() {
         d.state_age_s
     } else {
         -d.state_age_s
     };
-    (
-        class,
-        age,
-        u32::try_from(i).expect("fewer than 2^32 connectors"),
-    )
+    (class, age, index(i))
 }
 
-/// Admitted flags and the row values with every admitted connector at its lower bound.
+fn index(i: usize) -> u32 {
+    u32::try_from(i).expect("fewer than 2^32 connectors")
+}
+
+/// Per connector, the level it starts filling from (0 = paused), and the row values with
+/// every admitted connector there. Two passes per priority class: urgent connectors (a
+/// known need above their lower bound) get their need first, most urgent first, where it
+/// fits; then everyone not yet in gets its lower bound (≥ 6 A) where that fits.
 pub fn admit(
     problem: &impl Rows,
     bounds: &[Option<Bounds>],
     demands: &[Demand],
     s: &Settings,
-) -> (Vec<bool>, Vec<C64>) {
-    let mut keyed: Vec<(u16, f64, u32)> = (0..demands.len())
-        .filter(|&i| bounds[i].is_some())
-        .map(|i| key(&demands[i], s, i))
-        .collect();
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
-    let candidates = keyed.iter().map(|k| k.2 as usize);
-    let rows = problem.rows();
-    let mut values: Vec<C64> = rows.iter().map(|r| r.base).collect();
-    let mut admitted = vec![false; demands.len()];
-    for i in candidates {
-        let lb = bounds[i].expect("candidates have bounds").lb;
-        if problem.conn_all(i, |r, c| rows[r].fits(values[r] + c.scale(lb))) {
-            admitted[i] = true;
-            problem.conn_each(i, |r, c| values[r] += c.scale(lb));
+) -> (Vec<f64>, Vec<C64>) {
+    let mut keyed: Vec<(u16, f64, u32)> = Vec::with_capacity(demands.len());
+    for (i, b) in bounds.iter().enumerate() {
+        if let Some(b) = b {
+            keyed.push(key(&demands[i], s, i));
+            if b.floor > b.lb {
+                keyed.push(need_key(b, &demands[i], i));
+            }
         }
     }
-    (admitted, values)
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let rows = problem.rows();
+    let mut values: Vec<C64> = rows.iter().map(|r| r.base).collect();
+    let mut start = vec![0.0; demands.len()];
+    for &(class, _, i) in &keyed {
+        let i = i as usize;
+        if start[i] > 0.0 {
+            continue;
+        }
+        let b = bounds[i].expect("candidates have bounds");
+        let level = if class & (1 << 4) == 0 { b.floor } else { b.lb };
+        if problem.conn_all(i, |r, c| rows[r].fits(values[r] + c.scale(level))) {
+            start[i] = level;
+            problem.conn_each(i, |r, c| values[r] += c.scale(level));
+        }
+    }
+    (start, values)
 }

@@ -92,6 +92,10 @@ pub struct Bounds {
     pub lb: f64,
     pub ub: f64,
     pub weight: f64,
+    /// Where an urgent connector starts filling when admitted first: its need (the current
+    /// that meets its departure target) within [lb, ub]; `lb` when the need is unknown or
+    /// below it.
+    pub floor: f64,
 }
 
 /// None when the connector cannot charge this tick (idle, fixed, or max below min).
@@ -114,9 +118,15 @@ pub fn bounds(d: &Demand, s: &Settings) -> Option<Bounds> {
     } else {
         1.0
     };
+    let floor = if d.need_a.is_finite() && d.need_a > lb {
+        d.need_a.min(ub)
+    } else {
+        lb
+    };
     Some(Bounds {
         lb,
         ub,
         weight: weight * need.clamp(1.0, ub),
+        floor,
     })
 }

@@ -1,4 +1,4 @@
-//! Weighted progressive filling (max-min fair in x/w) from the admitted lower bounds.
+//! Weighted progressive filling (max-min fair in x/w) from the admitted start levels.
 //!
 //! Every active connector rises as x = lb + w·λ. A row's value is affine in λ (A + K·λ), so
 //! the λ at which it saturates is closed-form: linear for wye/power rows, the positive root of
@@ -58,15 +58,15 @@ struct Filler<'a, R: Rows> {
     next_cap: usize,
 }
 
-/// Limits for the admitted connectors (0 for the rest); `values` are the row values with
-/// every admitted connector at its lower bound.
+/// Limits for the admitted connectors (start level > 0; 0 for the rest); `values` are the
+/// row values with every admitted connector at its start level.
 pub fn fill(
     problem: &impl Rows,
     bounds: &[Option<Bounds>],
-    admitted: &[bool],
+    start: &[f64],
     values: Vec<C64>,
 ) -> Vec<f64> {
-    let mut f = Filler::new(problem, bounds, admitted, values);
+    let mut f = Filler::new(problem, bounds, start, values);
     f.run();
     f.x
 }
@@ -76,7 +76,7 @@ fn index(i: usize) -> u32 {
 }
 
 impl<'a, R: Rows> Filler<'a, R> {
-    fn new(problem: &'a R, bounds: &'a [Option<Bounds>], admitted: &[bool], a: Vec<C64>) -> Self {
+    fn new(problem: &'a R, bounds: &'a [Option<Bounds>], start: &[f64], a: Vec<C64>) -> Self {
         let rows = problem.rows().len();
         let lazy = (0..rows).map(|r| problem.monotone(r)).collect();
         let mut f = Self {
@@ -86,32 +86,32 @@ impl<'a, R: Rows> Filler<'a, R> {
             k: vec![C64::ZERO; rows],
             version: vec![0; rows],
             lazy,
-            rising: vec![false; admitted.len()],
-            x: vec![0.0; admitted.len()],
+            rising: vec![false; start.len()],
+            x: vec![0.0; start.len()],
             lambda: 0.0,
             heap: BinaryHeap::with_capacity(rows),
-            caps: Vec::with_capacity(admitted.len()),
+            caps: Vec::with_capacity(start.len()),
             next_cap: 0,
         };
-        f.start(admitted);
+        f.start(start);
         f
     }
 
-    fn start(&mut self, admitted: &[bool]) {
+    fn start(&mut self, start: &[f64]) {
         // per row, the most its rising members can still add (|c|·(ub − lb)): a row that
         // cannot reach its limit even then never saturates and stays out of the heap
         let mut reach = vec![0.0f64; self.problem.rows().len()];
-        for (i, _) in admitted.iter().enumerate().filter(|(_, &on)| on) {
+        for i in (0..start.len()).filter(|&i| start[i] > 0.0) {
             let b = self.bounds[i].expect("admitted connectors have bounds");
-            self.x[i] = b.lb;
-            if b.ub > b.lb {
+            self.x[i] = start[i];
+            if b.ub > start[i] {
                 self.rising[i] = true;
-                let (k, span) = (&mut self.k, b.ub - b.lb);
+                let (k, span) = (&mut self.k, b.ub - start[i]);
                 self.problem.conn_each(i, |r, c| {
                     k[r] += c.scale(b.weight);
                     reach[r] += c.abs() * span;
                 });
-                self.caps.push(((b.ub - b.lb) / b.weight, index(i)));
+                self.caps.push(((b.ub - start[i]) / b.weight, index(i)));
             }
         }
         self.caps
@@ -226,11 +226,12 @@ impl<'a, R: Rows> Filler<'a, R> {
     fn freeze(&mut self, i: usize) {
         let b = self.bounds[i].expect("rising connectors have bounds");
         self.rising[i] = false;
-        let x = b.weight.mul_add(self.lambda, b.lb).min(b.ub);
+        let from = self.x[i];
+        let x = b.weight.mul_add(self.lambda, from).min(b.ub);
         self.x[i] = x;
         let problem = self.problem;
         problem.conn_each(i, |r, c| {
-            self.a[r] += c.scale(x - b.lb);
+            self.a[r] += c.scale(x - from);
             self.k[r] -= c.scale(b.weight);
             self.version[r] = self.version[r].wrapping_add(1);
             if !self.lazy[r] {

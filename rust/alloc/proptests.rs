@@ -180,3 +180,123 @@ proptest! {
         }
     }
 }
+
+/// A parent table with out-of-range parents and cycles allowed.
+fn wild_parents() -> impl Strategy<Value = Vec<Option<usize>>> {
+    (1usize..12).prop_flat_map(|n| {
+        prop::collection::vec(prop_oneof![1 => Just(None), 4 => (0..n + 3).prop_map(Some)], n)
+    })
+}
+
+/// What `Topology::new` must say about a parent table, worked out independently: the first
+/// out-of-range parent, else the first node whose walk up never reaches a root.
+fn expected_error(parents: &[Option<usize>]) -> Option<TopologyError> {
+    for (node, p) in parents.iter().enumerate() {
+        if let Some(parent) = p.filter(|&p| p >= parents.len()) {
+            return Some(TopologyError::UnknownParent { node, parent });
+        }
+    }
+    (0..parents.len()).find_map(|node| {
+        let mut seen = vec![false; parents.len()];
+        let mut at = Some(node);
+        while let Some(n) = at {
+            if seen[n] {
+                return Some(TopologyError::Cycle { node });
+            }
+            seen[n] = true;
+            at = parents[n];
+        }
+        None
+    })
+}
+
+fn bad_value() -> impl Strategy<Value = f64> {
+    prop_oneof![Just(f64::NAN), -1000.0..-1e-9f64, Just(f64::NEG_INFINITY)]
+}
+
+/// Meter values as they arrive: unknown or stale (NaN), negative, impossible (above any
+/// breaker), infinite.
+fn wild_measured() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        Just(f64::NAN),
+        -50.0..0.0f64,
+        0.0..40.0f64,
+        1e3..1e9f64,
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn unknown_parents_and_cycles_are_refused(parents in wild_parents()) {
+        let nodes: Vec<Node> = parents.iter().map(|&p| Node::new(p, 32.0)).collect();
+        let got = Topology::new(Wiring::Wye, nodes).err();
+        prop_assert_eq!(got, expected_error(&parents));
+    }
+
+    #[test]
+    fn a_negative_or_nan_value_is_refused(
+        (t, _) in case(),
+        node in 0usize..25,
+        field in 0usize..5,
+        value in bad_value(),
+    ) {
+        let mut nodes = t.nodes.clone();
+        let n = node % nodes.len();
+        let name = match field {
+            0 => { nodes[n].limit_a[1] = value; "limit_a" }
+            1 => { nodes[n].power_w = value; "power_w" }
+            2 => { nodes[n].margin_a = value; "margin_a" }
+            3 => { nodes[n].unmanaged_a[2] = value; "unmanaged_a" }
+            _ => { nodes[n].voltage = value; "voltage" }
+        };
+        let err = Topology::new(t.wiring, nodes).expect_err("a bad value");
+        prop_assert_eq!(err, TopologyError::BadValue { node: n, field: name });
+    }
+
+    #[test]
+    fn wild_meter_values_never_break_a_limit(
+        (t, mut demands) in case(),
+        measured in prop::collection::vec(wild_measured(), 60),
+    ) {
+        for (d, m) in demands.iter_mut().zip(measured) {
+            d.measured_a = m;
+        }
+        let (a, _) = allocate(&t, &demands, &Settings::default(), true).expect("valid");
+        prop_assert!(a.violations.is_empty(), "{:?}", a.violations);
+        for (d, &amps) in demands.iter().zip(&a.limits) {
+            if !d.is_fixed() {
+                prop_assert!(amps == 0.0 || (amps >= IEC_MIN_A && amps <= d.max_a + 1e-9));
+            }
+        }
+    }
+
+    #[test]
+    fn an_infeasible_site_pauses_everything_managed_and_alarms(
+        (t, demands) in case(),
+        over in 0.1..500.0f64,
+    ) {
+        // every root's phases over their limit by `over` with managed load at 0
+        let mut nodes = t.nodes.clone();
+        for node in nodes.iter_mut().filter(|n| n.parent.is_none()) {
+            node.limit_a = [100.0; 3];
+            node.margin_a = 0.0;
+            node.unmanaged_a = [100.0 + over; 3];
+        }
+        let t = Topology::new(t.wiring, nodes).expect("valid");
+        let (a, _) = allocate(&t, &demands, &Settings::default(), true).expect("valid");
+        prop_assert!(a.violations.is_empty(), "{:?}", a.violations);
+        prop_assert!(!a.infeasible_rows.is_empty());
+        for (i, d) in demands.iter().enumerate() {
+            if !d.is_fixed() {
+                prop_assert_eq!(a.limits[i], 0.0, "connector {} not paused", i);
+            }
+            if d.active && !d.is_fixed() && bounds(d, &Settings::default()).is_some() {
+                prop_assert_eq!(a.reasons[i], Reason::Infeasible);
+            }
+        }
+    }
+}

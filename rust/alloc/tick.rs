@@ -59,8 +59,8 @@ pub fn allocate_rows(
     want_check: bool,
 ) -> Allocation {
     let bounds: Vec<Option<Bounds>> = demands.iter().map(|d| bounds(d, settings)).collect();
-    let (admitted, values) = admission::admit(problem, &bounds, demands, settings);
-    let mut x = fill::fill(problem, &bounds, &admitted, values);
+    let (start, values) = admission::admit(problem, &bounds, demands, settings);
+    let mut x = fill::fill(problem, &bounds, &start, values);
     let mut values = quantise::quantise(problem, &bounds, demands, &mut x);
     quantise::repair(problem, &bounds, demands, &mut x, &mut values);
     let violations = if want_check || cfg!(debug_assertions) {

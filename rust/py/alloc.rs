@@ -15,6 +15,23 @@ fn value_error(message: impl ToString) -> PyErr {
     PyValueError::new_err(message.to_string())
 }
 
+/// The keys of the demand columns, in `Demand` field order (`evgw._core.DEMAND_COLUMNS`).
+pub const DEMAND_COLUMNS: [&str; 13] = [
+    "node",
+    "phases",
+    "active",
+    "min_a",
+    "max_a",
+    "measured_a",
+    "last_limit_a",
+    "state_age_s",
+    "priority",
+    "weight",
+    "need_a",
+    "fixed_a",
+    "step_a",
+];
+
 /// The connectors of one tick, one list per field (all the same length).
 #[derive(FromPyObject)]
 pub struct Columns {

@@ -26,6 +26,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add("OcppError", py.get_type::<error::OcppError>())?;
     m.add_class::<codec::PyCodec>()?;
+    m.add("DEMAND_COLUMNS", PyTuple::new(py, alloc::DEMAND_COLUMNS)?)?;
     m.add_class::<alloc::PyTopology>()?;
     m.add_class::<alloc::PyAllocation>()?;
     m.add_function(wrap_pyfunction!(alloc::allocate_over_rows, m)?)?;

@@ -86,7 +86,7 @@ class Evgw(algorithms.BaseAlgorithm):
         info = self.interface.infrastructure_info()
         index = {sid: i for i, sid in enumerate(info.station_ids)}
         columns = [self._demand(s, info, index[s.station_id]) for s in active_sessions]
-        cols = {name: [c[name] for c in columns] for name in _COLUMNS}
+        cols = {name: [c[name] for c in columns] for name in _core.DEMAND_COLUMNS}
         result = _core.allocate_over_rows(self._rows(active_sessions, info, index), cols)  # type: ignore[arg-type]
         assert not result.violations, result.violations
         now = self.interface.current_time
@@ -136,23 +136,6 @@ class Evgw(algorithms.BaseAlgorithm):
             "fixed_a": math.nan,
             "step_a": step,
         }
-
-
-_COLUMNS = (
-    "node",
-    "phases",
-    "active",
-    "min_a",
-    "max_a",
-    "measured_a",
-    "last_limit_a",
-    "state_age_s",
-    "priority",
-    "weight",
-    "need_a",
-    "fixed_a",
-    "step_a",
-)
 
 
 def _step(pilots: list[float]) -> float:

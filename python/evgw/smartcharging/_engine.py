@@ -15,22 +15,7 @@ from ._site import Phases3, Site
 
 REASONS = ("idle", "charging", "no_capacity", "fixed_load", "unusable", "site_over_limit")
 PHASES = ("L1", "L2", "L3", "W")
-#: The keys of `_core.DemandColumns` (a stub-only TypedDict).
-COLUMNS = (
-    "node",
-    "phases",
-    "active",
-    "min_a",
-    "max_a",
-    "measured_a",
-    "last_limit_a",
-    "state_age_s",
-    "priority",
-    "weight",
-    "need_a",
-    "fixed_a",
-    "step_a",
-)
+COLUMNS = _core.DEMAND_COLUMNS
 
 
 def phase_mask(wiring: str, phases: int, rotation: int) -> int:
