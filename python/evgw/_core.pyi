@@ -227,7 +227,7 @@ class Allocation:
     limits: list[float]  # A per phase: 0 or >= 6 (fixed connectors: the load assumed)
     reasons: list[int]
     row_node: list[int]
-    row_phase: list[int]
+    row_phase: list[int]  # 0-2 L1-L3 (lines a-c), 3 power (W), 4-9 unbalance I_p - I_q
     row_usage: list[float]  # A (phasor rows: magnitude) or W, after allocation
     row_limit: list[float]  # limit minus margin (delta: minus unmanaged too)
     infeasible_rows: list[int]  # over the limit with every managed connector at 0: alarm
@@ -236,7 +236,8 @@ class Allocation:
 class Topology:
     """A validated capacity tree. ValueError for a cycle, an unknown parent, a negative or
     NaN value, columns of different lengths or an unknown wiring ("wye" | "delta").
-    Unset limits are ``math.inf``; `voltages` are phase-neutral (wye) or line-line (delta)."""
+    Unset limits are ``math.inf``; `voltages` are phase-neutral (wye) or line-line (delta).
+    `unbalance_a` (wye only; default none): per node the largest |I_p - I_q|, A."""
 
     def __init__(
         self,
@@ -246,6 +247,8 @@ class Topology:
         power_w: list[float],
         margins_a: list[float],
         voltages: list[float],
+        *,
+        unbalance_a: list[float] | None = None,
     ) -> None: ...
     @property
     def node_count(self) -> int: ...

@@ -2,11 +2,11 @@
 //! member at 0, an alarm rather than a violation), every limit 0 or in [max(6 A, min), max].
 
 use super::demand::{Bounds, IEC_MIN_A};
-use super::problem::{tolerance, Rows};
+use super::problem::{tolerance, RowKind, Rows};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Violation {
-    /// A row over its limit while some member still gets current.
+    /// A row over its limit while some member that pushes it up still gets current.
     Row { row: usize, usage: f64, limit: f64 },
     /// A limit in (0, 6) A or below the connector's minimum.
     BelowMinimum { connector: usize, amps: f64 },
@@ -38,7 +38,10 @@ pub fn check(problem: &impl Rows, bounds: &[Option<Bounds>], x: &[f64]) -> Vec<V
     }
     let values = problem.values(x);
     for (r, row) in problem.rows().iter().enumerate() {
-        let loaded = !problem.row_all(r, |i, _| x[i] <= 0.0);
+        // a member pushes the row up when it gets current (linear rows: a positive
+        // coefficient; a member with a negative one only helps)
+        let linear = row.kind == RowKind::Linear;
+        let loaded = !problem.row_all(r, |i, c| x[i] <= 0.0 || (linear && c.re <= 0.0));
         if loaded && !row.fits(values[r]) {
             let usage = row.usage(values[r]);
             found.push(Violation::Row {

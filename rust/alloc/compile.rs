@@ -7,7 +7,8 @@ use super::demand::Demand;
 use super::problem::{Problem, ProblemBuilder, Row, RowKind, Term};
 use super::topology::{Topology, Wiring};
 
-/// `phase` 0..=2 is L1..L3 (wye) or line a..c (delta); `POWER` is the node's W row.
+/// `phase` 0..=2 is L1..L3 (wye) or line a..c (delta); `POWER` is the node's W row;
+/// `UNBALANCE + k` is the row `I_p − I_q ≤ limit` of `PAIRS[k]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RowLabel {
     pub node: usize,
@@ -16,6 +17,25 @@ pub struct RowLabel {
 
 impl RowLabel {
     pub const POWER: u8 = 3;
+    pub const UNBALANCE: u8 = 4;
+}
+
+/// The (p, q) of the unbalance rows `I_p − I_q ≤ U`, in row order.
+pub const PAIRS: [(u8, u8); 6] = [(0, 1), (1, 0), (1, 2), (2, 1), (2, 0), (0, 2)];
+
+/// A wye connector's coefficient in unbalance row k: +1 when it loads p and not q, −1 the
+/// other way round, 0 when it loads both or neither.
+pub fn unbalance_coeff(phases: u8, k: usize) -> f64 {
+    let (p, q) = PAIRS[k];
+    f64::from(phases >> p & 1) - f64::from(phases >> q & 1)
+}
+
+/// The rows of one node: L1..L3 (or lines a..c) and power, and the first of its six
+/// consecutive unbalance rows.
+#[derive(Clone, Copy, Debug)]
+pub struct NodeRows {
+    pub phase: [Option<usize>; 4],
+    pub unbalance: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,7 +102,7 @@ pub fn compile(topology: &Topology, demands: &[Demand]) -> Result<Compiled, Dema
                 terms: &mut terms,
                 fixed_a: d.is_fixed().then_some(d.fixed_a),
             };
-            sink.add(&node_rows[node], &loads);
+            sink.add(&node_rows[node], &loads, d.phases);
         }
     }
     conn_start.push(terms.len());
@@ -110,19 +130,27 @@ impl Sink<'_> {
         }
     }
 
-    fn add(&mut self, rows: &[Option<usize>; 4], (terms, count, watts): &Loads) {
+    fn add(&mut self, rows: &NodeRows, (terms, count, watts): &Loads, phases: u8) {
         for &(phase, coeff) in &terms[..*count] {
-            if let Some(row) = rows[phase as usize] {
+            if let Some(row) = rows.phase[phase as usize] {
                 self.put(row, coeff);
             }
         }
-        if let Some(row) = rows[RowLabel::POWER as usize] {
+        if let Some(row) = rows.phase[RowLabel::POWER as usize] {
             self.put(row, C64::real(*watts));
+        }
+        if let Some(first) = rows.unbalance {
+            for k in 0..PAIRS.len() {
+                let c = unbalance_coeff(phases, k);
+                if c != 0.0 {
+                    self.put(first + k, C64::real(c));
+                }
+            }
         }
     }
 }
 
-pub(super) fn node_rows(t: &Topology) -> (Vec<Row>, Vec<RowLabel>, Vec<[Option<usize>; 4]>) {
+pub(super) fn node_rows(t: &Topology) -> (Vec<Row>, Vec<RowLabel>, Vec<NodeRows>) {
     let mut b = ProblemBuilder::with_capacity(t.nodes.len() * 4, 0);
     let mut labels = Vec::with_capacity(t.nodes.len() * 4);
     let mut index = Vec::with_capacity(t.nodes.len());
@@ -157,7 +185,22 @@ pub(super) fn node_rows(t: &Topology) -> (Vec<Row>, Vec<RowLabel>, Vec<[Option<u
                 phase: RowLabel::POWER,
             });
         }
-        index.push(rows);
+        let mut unbalance = None;
+        if node.unbalance_a.is_finite() {
+            unbalance = Some(b.row_count());
+            for (k, &(p, q)) in PAIRS.iter().enumerate() {
+                let base = node.unmanaged_a[p as usize] - node.unmanaged_a[q as usize];
+                b.add_row(RowKind::Linear, node.unbalance_a, C64::real(base));
+                labels.push(RowLabel {
+                    node: n,
+                    phase: RowLabel::UNBALANCE + u8::try_from(k).expect("k < 6"),
+                });
+            }
+        }
+        index.push(NodeRows {
+            phase: rows,
+            unbalance,
+        });
     }
     (b.into_rows(), labels, index)
 }

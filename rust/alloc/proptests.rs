@@ -26,15 +26,19 @@ fn node(index: usize) -> impl Strategy<Value = Node> {
         prop_oneof![3 => Just(f64::INFINITY), 1 => 0.0..100_000.0f64],
         prop_oneof![2 => Just(0.0), 1 => 0.0..5.0f64],
         [0.0..40.0f64, 0.0..40.0f64, 0.0..40.0f64],
+        prop_oneof![3 => Just(f64::INFINITY), 1 => 0.0..40.0f64],
     )
-        .prop_map(|(parent, limit_a, power_w, margin_a, unmanaged_a)| Node {
-            parent,
-            limit_a,
-            power_w,
-            margin_a,
-            unmanaged_a,
-            voltage: 230.0,
-        })
+        .prop_map(
+            |(parent, limit_a, power_w, margin_a, unmanaged_a, unbalance_a)| Node {
+                parent,
+                limit_a,
+                power_w,
+                margin_a,
+                unmanaged_a,
+                voltage: 230.0,
+                unbalance_a,
+            },
+        )
 }
 
 fn tree() -> impl Strategy<Value = Topology> {
@@ -46,7 +50,15 @@ fn tree() -> impl Strategy<Value = Topology> {
             (0..n)
                 .map(node)
                 .collect::<Vec<_>>()
-                .prop_map(move |nodes| Topology::new(wiring, nodes).expect("parents precede"))
+                .prop_map(move |mut nodes| {
+                    if wiring == Wiring::Delta {
+                        // unbalance rows are for wye sites
+                        for node in &mut nodes {
+                            node.unbalance_a = f64::INFINITY;
+                        }
+                    }
+                    Topology::new(wiring, nodes).expect("parents precede")
+                })
         })
 }
 
@@ -128,6 +140,7 @@ proptest! {
         prop_assume!(t.wiring == Wiring::Wye);
         let (a, _) = allocate(&t, &demands, &Settings::default(), false).expect("valid");
         for (n, node) in t.nodes.iter().enumerate() {
+            let (mut loads, mut bases) = ([0.0f64; 3], [0.0f64; 3]);
             for p in 0..3 {
                 let managed: f64 = demands
                     .iter()
@@ -145,6 +158,17 @@ proptest! {
                 let limit = node.limit_a[p] - node.margin_a;
                 let over_anyway = node.unmanaged_a[p] + fixed > limit + 1e-6;
                 prop_assert!(over_anyway || load <= limit + 1e-6, "node {n} L{}: {load} > {limit}", p + 1);
+                loads[p] = load;
+                bases[p] = node.unmanaged_a[p] + fixed;
+            }
+            for p in 0..3 {
+                let q = (p + 1) % 3;
+                let base_over = (bases[p] - bases[q]).abs() > node.unbalance_a + 1e-6;
+                let gap = (loads[p] - loads[q]).abs();
+                prop_assert!(
+                    base_over || gap <= node.unbalance_a + 1e-6,
+                    "node {n}: |L{} - L{}| = {gap} > {}", p + 1, q + 1, node.unbalance_a
+                );
             }
         }
     }
@@ -244,7 +268,7 @@ proptest! {
     fn a_negative_or_nan_value_is_refused(
         (t, _) in case(),
         node in 0usize..25,
-        field in 0usize..5,
+        field in 0usize..6,
         value in bad_value(),
     ) {
         let mut nodes = t.nodes.clone();
@@ -254,6 +278,7 @@ proptest! {
             1 => { nodes[n].power_w = value; "power_w" }
             2 => { nodes[n].margin_a = value; "margin_a" }
             3 => { nodes[n].unmanaged_a[2] = value; "unmanaged_a" }
+            4 => { nodes[n].unbalance_a = value; "unbalance_a" }
             _ => { nodes[n].voltage = value; "voltage" }
         };
         let err = Topology::new(t.wiring, nodes).expect_err("a bad value");

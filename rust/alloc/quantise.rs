@@ -65,6 +65,9 @@ fn add(problem: &impl Rows, values: &mut [C64], i: usize, amps: f64) {
 
 /// Brings every violated row back within its limit by stepping its largest members down
 /// (below the lower bound means 0). Rows infeasible with all members at 0 stay as they are.
+/// After `REPAIR_SWEEPS` sweeps every step pauses a member, and sweeps repeat until one
+/// changes nothing: signed rows (unbalance) can be pushed over again by pausing a member of
+/// another row, so one last sweep is not enough; pausing only ever lowers, so it ends.
 pub fn repair(
     problem: &impl Rows,
     bounds: &[Option<Bounds>],
@@ -72,16 +75,16 @@ pub fn repair(
     x: &mut [f64],
     values: &mut [C64],
 ) {
-    for sweep in 0..=REPAIR_SWEEPS {
-        let mut clean = true;
+    for sweep in 0.. {
+        let mut changed = false;
         for r in 0..problem.rows().len() {
             while !problem.rows()[r].fits(values[r]) {
-                clean = false;
                 let Some(i) = largest_member(problem, r, x) else {
                     break;
                 };
+                changed = true;
                 let lb = bounds[i].map_or(0.0, |b| b.lb);
-                let down = if sweep == REPAIR_SWEEPS || x[i] - step(&demands[i]) < lb - 1e-9 {
+                let down = if sweep >= REPAIR_SWEEPS || x[i] - step(&demands[i]) < lb - 1e-9 {
                     x[i]
                 } else {
                     step(&demands[i])
@@ -90,7 +93,7 @@ pub fn repair(
                 add(problem, values, i, -down);
             }
         }
-        if clean {
+        if !changed {
             return;
         }
     }

@@ -117,6 +117,23 @@ fn over_the_limit_with_nothing_managed_pauses_all_and_alarms() {
 }
 
 #[test]
+fn the_unbalance_row_caps_single_phase_load() {
+    // |I_p - I_q| <= 10 A: two L1-only EVs share 10 A (one paused), a three-phase EV and an
+    // L2 EV are not held back by it (the L2 one even lets L1 grow)
+    let mut node = Node::new(None, 100.0);
+    node.unbalance_a = 10.0;
+    let t = Topology::new(Wiring::Wye, vec![node.clone()]).expect("valid");
+    let a = run(&t, &[ev(0, 0b001), ev(0, 0b001), ev(0, L123)]);
+    assert_eq!(a.limits, vec![10.0, 0.0, 32.0]);
+    let a = run(&t, &[ev(0, 0b001), ev(0, 0b010)]);
+    assert!((a.limits[0] - a.limits[1]).abs() <= 10.0, "{:?}", a.limits);
+    assert!(a.limits[0] >= 6.0 && a.limits[1] >= 6.0, "{:?}", a.limits);
+    node.unbalance_a = 10.0;
+    let delta = Topology::new(Wiring::Delta, vec![node]);
+    assert!(matches!(delta, Err(TopologyError::BadValue { .. })));
+}
+
+#[test]
 fn a_fixed_load_is_counted_not_controlled() {
     let mut stuck = ev(0, L123);
     stuck.fixed_a = 32.0;

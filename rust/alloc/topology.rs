@@ -25,6 +25,9 @@ pub struct Node {
     pub unmanaged_a: [f64; 3],
     /// Phase-to-neutral (wye) or line-to-line (delta) voltage, V.
     pub voltage: f64,
+    /// Largest difference between two phase currents, A (wye only; INFINITY = none):
+    /// rows `|I_p − I_q| ≤ this`, as two linear rows per phase pair.
+    pub unbalance_a: f64,
 }
 
 impl Node {
@@ -36,6 +39,7 @@ impl Node {
             margin_a: 0.0,
             unmanaged_a: [0.0; 3],
             voltage: 230.0,
+            unbalance_a: f64::INFINITY,
         }
     }
 }
@@ -82,6 +86,12 @@ impl Topology {
     pub fn new(wiring: Wiring, nodes: Vec<Node>) -> Result<Self, TopologyError> {
         for (i, node) in nodes.iter().enumerate() {
             check_values(i, node)?;
+            if wiring == Wiring::Delta && node.unbalance_a.is_finite() {
+                return Err(TopologyError::BadValue {
+                    node: i,
+                    field: "unbalance_a (wye sites only)",
+                });
+            }
             if let Some(parent) = node.parent.filter(|&p| p >= nodes.len()) {
                 return Err(TopologyError::UnknownParent { node: i, parent });
             }
@@ -138,6 +148,9 @@ fn check_values(i: usize, node: &Node) -> Result<(), TopologyError> {
     }
     if !(ok(node.voltage) && node.voltage.is_finite() && node.voltage > 0.0) {
         return bad("voltage");
+    }
+    if !ok(node.unbalance_a) {
+        return bad("unbalance_a");
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! depth-first order of their node. Building is O(connectors + nodes) and the passes walk
 //! small dense arrays instead of two large term arrays.
 
-use super::compile::{loads, node_rows, DemandError, RowLabel};
+use super::compile::{loads, node_rows, unbalance_coeff, DemandError, RowLabel};
 use super::complex::C64;
 use super::demand::Demand;
 use super::problem::{Row, RowKind, Rows};
@@ -20,14 +20,17 @@ pub struct TreeRows<'a> {
     topology: &'a Topology,
     rows: Vec<Row>,
     pub labels: Vec<RowLabel>,
-    /// Per node: its rows for L1..L3 (or lines a..c) and power; NONE where unset.
-    node_rows: Vec<[u32; 4]>,
+    /// Per node: its rows for L1..L3 (or lines a..c), power, and the first of its six
+    /// unbalance rows; NONE where unset.
+    node_rows: Vec<[u32; 5]>,
     conn_node: Vec<u32>,
     /// The phase mask of a managed connector; 0 for idle and fixed ones (no terms).
     conn_mask: Vec<u8>,
     conn_watts: Vec<f64>,
-    /// Per-ampere coefficient per phase mask and phase; watts per ampere and volt per mask.
+    /// Per-ampere coefficient per phase mask and phase.
     coef: [[C64; 3]; 8],
+    /// Per phase mask and unbalance row: +1, −1 or 0.
+    ucoef: [[f64; 6]; 8],
     /// Managed connectors grouped by the preorder position of their node.
     members: Vec<u32>,
     /// Per preorder position: where its members start (one final entry).
@@ -46,8 +49,17 @@ impl<'a> TreeRows<'a> {
         let (mut rows, labels, by_node) = node_rows(topology);
         let node_rows = by_node
             .iter()
-            .map(|r| r.map(|slot| slot.map_or(NONE, index)))
+            .map(|r| {
+                let p = r.phase.map(|slot| slot.map_or(NONE, index));
+                [p[0], p[1], p[2], p[3], r.unbalance.map_or(NONE, index)]
+            })
             .collect();
+        let mut ucoef = [[0.0; 6]; 8];
+        for (mask, slot) in ucoef.iter_mut().enumerate() {
+            for (k, c) in slot.iter_mut().enumerate() {
+                *c = unbalance_coeff(u8::try_from(mask).expect("mask < 8"), k);
+            }
+        }
         let mut coef = [[C64::ZERO; 3]; 8];
         for (mask, slot) in coef.iter_mut().enumerate().skip(1) {
             let mask = u8::try_from(mask).expect("mask < 8");
@@ -66,6 +78,7 @@ impl<'a> TreeRows<'a> {
             conn_mask: Vec::with_capacity(demands.len()),
             conn_watts: Vec::with_capacity(demands.len()),
             coef,
+            ucoef,
             members: Vec::new(),
             member_start: Vec::new(),
         };
@@ -107,6 +120,11 @@ impl<'a> TreeRows<'a> {
             }
             if nr[3] != NONE {
                 rows[nr[3] as usize].base += C64::real(watts * d.fixed_a);
+            }
+            if nr[4] != NONE {
+                for (k, &u) in self.ucoef[d.phases as usize].iter().enumerate() {
+                    rows[nr[4] as usize + k].base += C64::real(u * d.fixed_a);
+                }
             }
         }
     }
@@ -167,6 +185,14 @@ impl Rows for TreeRows<'_> {
             if nr[3] != NONE && !f(nr[3] as usize, watts) {
                 return false;
             }
+            if nr[4] != NONE {
+                let first = nr[4] as usize;
+                for (k, &u) in self.ucoef[mask as usize].iter().enumerate() {
+                    if u != 0.0 && !f(first + k, C64::real(u)) {
+                        return false;
+                    }
+                }
+            }
         }
         true
     }
@@ -180,6 +206,14 @@ impl Rows for TreeRows<'_> {
                 f(j, C64::real(self.conn_watts[j]))
             });
         }
+        if label.phase >= RowLabel::UNBALANCE {
+            let k = usize::from(label.phase - RowLabel::UNBALANCE);
+            return members.iter().all(|&j| {
+                let j = j as usize;
+                let u = self.ucoef[self.conn_mask[j] as usize][k];
+                u == 0.0 || f(j, C64::real(u))
+            });
+        }
         let p = label.phase as usize;
         members.iter().all(|&j| {
             let j = j as usize;
@@ -189,7 +223,9 @@ impl Rows for TreeRows<'_> {
     }
 
     fn monotone(&self, row: usize) -> bool {
+        let phase = self.labels[row].phase;
         self.rows[row].kind == RowKind::Linear
-            && (self.topology.wiring == Wiring::Wye || self.labels[row].phase == RowLabel::POWER)
+            && phase < RowLabel::UNBALANCE
+            && (self.topology.wiring == Wiring::Wye || phase == RowLabel::POWER)
     }
 }

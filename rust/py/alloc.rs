@@ -157,7 +157,8 @@ fn wiring(name: &str) -> PyResult<Wiring> {
 #[pymethods]
 impl PyTopology {
     #[new]
-    #[pyo3(signature = (wiring_name, parents, limits_a, power_w, margins_a, voltages))]
+    #[pyo3(signature = (wiring_name, parents, limits_a, power_w, margins_a, voltages, *,
+                        unbalance_a = None))]
     fn new(
         wiring_name: &str,
         parents: Vec<Option<usize>>,
@@ -165,8 +166,13 @@ impl PyTopology {
         power_w: Vec<f64>,
         margins_a: Vec<f64>,
         voltages: Vec<f64>,
+        unbalance_a: Option<Vec<f64>>,
     ) -> PyResult<Self> {
         let n = parents.len();
+        let unbalance_a = unbalance_a.unwrap_or_else(|| vec![f64::INFINITY; n]);
+        if unbalance_a.len() != n {
+            return Err(value_error("every node column must have the same length"));
+        }
         if [
             limits_a.len(),
             power_w.len(),
@@ -184,6 +190,7 @@ impl PyTopology {
                 margin_a: margins_a[i],
                 unmanaged_a: [0.0; 3],
                 voltage: voltages[i],
+                unbalance_a: unbalance_a[i],
             })
             .collect();
         let inner = Topology::new(wiring(wiring_name)?, nodes).map_err(value_error)?;

@@ -14,7 +14,8 @@ from ._live import Key, Live
 from ._site import Phases3, Site
 
 REASONS = ("idle", "charging", "no_capacity", "fixed_load", "unusable", "site_over_limit")
-PHASES = ("L1", "L2", "L3", "W")
+#: Row labels by `row_phase`: phases (lines), power, then the unbalance rows I_p - I_q.
+PHASES = ("L1", "L2", "L3", "W", "L1-L2", "L2-L1", "L2-L3", "L3-L2", "L3-L1", "L1-L3")
 COLUMNS = _core.DEMAND_COLUMNS
 
 
