@@ -39,7 +39,8 @@ def default_tariff(db: Db) -> None:
 class BoundedCharger(SimCharger):
     """A SimCharger that runs `limit` sessions, sends every stop twice, then stops."""
 
-    ws_timeout_s = 3.0
+    connect_timeout_s = 30.0
+    disconnect_timeout_s = 3.0
 
     def __init__(self, charger_id: str, acks: Ledger, limit: int) -> None:
         super().__init__(charger_id, acks)

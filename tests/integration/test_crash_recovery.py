@@ -58,8 +58,10 @@ def _connection_lost(exc: BaseException) -> bool:
 
 
 class SimCharger:
-    #: trio-websocket's connect/close timeouts (short: a killed server answers neither)
-    ws_timeout_s: float = 60.0
+    #: trio-websocket's timeouts: the handshake (Basic auth runs a KDF: slow when many
+    #: chargers reconnect at once) and the closing handshake (a killed server never answers)
+    connect_timeout_s: float = 60.0
+    disconnect_timeout_s: float = 60.0
 
     def __init__(self, charger_id: str, ledger: Ledger) -> None:
         self.id = charger_id
@@ -104,9 +106,13 @@ class SimCharger:
                 await trio.sleep(0.05)
 
     async def _session(self, url: str, stopping: trio.Event) -> None:
-        timeouts = {"connect_timeout": self.ws_timeout_s, "disconnect_timeout": self.ws_timeout_s}
-        url = f"{url}/{self.id}"
-        async with connect_charger(url, user=self.id, password=PASSWORD, **timeouts) as cp:
+        async with connect_charger(
+            f"{url}/{self.id}",
+            user=self.id,
+            password=PASSWORD,
+            connect_timeout=self.connect_timeout_s,
+            disconnect_timeout=self.disconnect_timeout_s,
+        ) as cp:
             await cp.result("BootNotification", BOOT)
             while True:
                 if self.pending is None:
