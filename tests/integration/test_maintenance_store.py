@@ -9,6 +9,7 @@ import attrs
 import pytest
 from evgw.domain import ChargerRegistration
 from evgw.maintenance import _store
+from evgw.maintenance._spans import to_us
 from evgw.maintenance._config import TicketConfig
 from evgw.maintenance._model import Cause, Interval, OutageRecord, PortKey
 from evgw.maintenance._remediate import (
@@ -32,7 +33,7 @@ from evgw.maintenance._tickets import (
 from evgw.maintenance._uptime import Exclusion
 from evgw.store import Db, Store
 
-T0 = datetime(2024, 4, 3, 10, 0, tzinfo=UTC)
+T0 = datetime(2024, 4, 3, 10, 0, 0, 123456, tzinfo=UTC)
 P1 = PortKey("CP1", 1, 1)
 HW = frozenset({Cause.HARDWARE})
 
@@ -66,6 +67,10 @@ async def test_ledger_is_append_only_and_reads_current_records(store: Store) -> 
     assert later == []
     total = await store.read(lambda db: db.one("SELECT COUNT(*) FROM mnt_outages"))
     assert total == (5,)
+    # the report's read: integer microseconds computed by the database, open ones end `now`
+    now = at(250) + timedelta(microseconds=7)
+    spans = await store.read(lambda db: _store.outage_spans(db, window, now))
+    assert spans == {P1: [(to_us(at(0)), to_us(at(30))), (to_us(at(200)), to_us(now))]}
 
 
 async def test_exclusions_supersede_and_scope(store: Store) -> None:

@@ -134,7 +134,9 @@ class _Handlers:
         policy = Field("policy", Kind.ENUM, f"default {names[0]}", choices=names)
         self.report_query = (*WINDOW_QUERY, policy, FORMAT)
 
-    async def _report(self, call: Call) -> tuple[_report.ReportInput, list[_report.PortReport]]:
+    async def _report(
+        self, call: Call
+    ) -> tuple[_report.ReportInput, list[_report.PortReport], str]:
         query = call.query(*self.report_query)
         now = utc_now()
         window = _window(query, now)
@@ -155,18 +157,17 @@ class _Handlers:
             )
 
         data = await call.store.read(load)
-        self.format = query.get("format", "json")
-        return data, _report.build(data)
+        return data, _report.build(data), query.get("format", "json")
 
     async def uptime(self, call: Call) -> Response:
-        data, reports = await self._report(call)
-        if self.format == "csv":
+        data, reports, fmt = await self._report(call)
+        if fmt == "csv":
             return _csv(_report.module3_csv(data, reports), "uptime")
         return ok(_report.report_view(data, reports))
 
     async def outage_export(self, call: Call) -> Response:
-        data, reports = await self._report(call)
-        if self.format == "csv":
+        data, reports, fmt = await self._report(call)
+        if fmt == "csv":
             return _csv(_report.module4_csv(data, reports), "outages")
         rows = [
             dict(zip(_report.MODULE4, row, strict=True))

@@ -14,10 +14,10 @@ from typing import Any
 import attrs
 
 from ._config import UptimePolicy
-from ._model import OutageRecord, PortKey
-from ._spans import Span, minutes, subtract, union
+from ._model import PortKey
+from ._spans import US_PER_MINUTE, Span, UsSpan, minutes, subtract, union
 from ._store import ScopedExclusion
-from ._uptime import MonthUptime, PortUptime, port_uptime
+from ._uptime import MonthUptime, PortUptime, port_uptime_us
 
 
 @attrs.frozen
@@ -26,7 +26,7 @@ class ReportInput:
     policy: UptimePolicy
     now: datetime
     ports: Sequence[tuple[PortKey, str | None]]  # (port, station id: the site or None)
-    outages: Mapping[PortKey, list[Span]]  # per port, open outages ending at `now`
+    outages: Mapping[PortKey, list[UsSpan]]  # per port (microseconds), open ones end `now`
     exclusions: Sequence[ScopedExclusion]
     sessions: Sequence[tuple[PortKey, int | None]]
     min_session_wh: int
@@ -42,14 +42,6 @@ class PortReport:
     successful: int
 
 
-def spans_of(records: Iterable[OutageRecord], now: datetime) -> dict[PortKey, list[Span]]:
-    spans: dict[PortKey, list[Span]] = defaultdict(list)
-    for record in records:
-        iv = record.interval
-        spans[record.port].append((iv.start, iv.end or now))
-    return spans
-
-
 def build(data: ReportInput) -> list[PortReport]:
     spans = data.outages
     by_charger: dict[str, list[ScopedExclusion]] = defaultdict(list)
@@ -58,13 +50,17 @@ def build(data: ReportInput) -> list[PortReport]:
     tally = _session_tally(data.sessions, data.min_session_wh)
     stations = dict(data.ports)
     reports = []
-    for port in sorted(set(stations) | set(spans)):
+    for port in sorted(set(stations) | set(spans), key=_port_order):
         own = [e.exclusion for e in by_charger[port.charger_id] if e.covers(port)]
-        uptime = port_uptime(spans.get(port, []), own, data.window, data.policy)
+        uptime = port_uptime_us(spans.get(port, []), own, data.window, data.policy)
         sessions, successful = tally.get(port, [0, 0])
         station = stations.get(port) or port.charger_id
         reports.append(PortReport(port, station, uptime, sessions, successful))
     return reports
+
+
+def _port_order(port: PortKey) -> tuple[str, int, int]:
+    return (port.charger_id, port.evse_id, port.connector_id)
 
 
 def _session_tally(
@@ -84,13 +80,17 @@ def _min(value: Fraction) -> float:
     return round(float(value), 2)
 
 
+def _min_us(us: int) -> float:
+    return round(us / US_PER_MINUTE, 2)
+
+
 def _rate(successful: int, sessions: int) -> float | None:
     return round(successful / sessions * 100, 2) if sessions else None
 
 
 def _month_pct(m: MonthUptime) -> float:
-    total = (m.end - m.start).total_seconds() / 60
-    return round((total - float(m.outage_min - m.excluded_min)) / total * 100, 4)
+    total = (m.end - m.start).total_seconds() * 1e6
+    return round((total - (m.outage_us - m.excluded_us)) / total * 100, 4)
 
 
 def port_view(r: PortReport) -> dict[str, Any]:
@@ -103,16 +103,16 @@ def port_view(r: PortReport) -> dict[str, Any]:
         "connector_id": r.port.connector_id,
         "uptime_pct": round(float(u.uptime_pct), 4),
         "meets_threshold": u.meets,
-        "total_outage_min": _min(u.outage_min),
-        "total_outage_excl_min": _min(u.excluded_min),
-        "net_outage_min": _min(u.net_min),
+        "total_outage_min": _min_us(u.outage_total_us),
+        "total_outage_excl_min": _min_us(u.excluded_total_us),
+        "net_outage_min": _min_us(u.outage_total_us - u.excluded_total_us),
         "exclusions_pending_evidence": [e.id for e in u.pending],
         "exclusions_not_excludable": [e.id for e in u.not_excludable],
         "months": [
             {
                 "month": m.start.strftime("%Y-%m"),
-                "outage_min": _min(m.outage_min),
-                "excluded_min": _min(m.excluded_min),
+                "outage_min": _min_us(m.outage_us),
+                "excluded_min": _min_us(m.excluded_us),
                 "uptime_pct": _month_pct(m),
             }
             for m in u.months
@@ -182,8 +182,8 @@ def module3_csv(data: ReportInput, reports: Sequence[PortReport]) -> str:
                 start,
                 end,
                 f"{float(r.uptime.uptime_pct):.2f}",
-                f"{float(r.uptime.outage_min):.2f}",
-                f"{float(r.uptime.excluded_min):.2f}",
+                f"{r.uptime.outage_total_us / US_PER_MINUTE:.2f}",
+                f"{r.uptime.excluded_total_us / US_PER_MINUTE:.2f}",
             )
             for r in reports
         ),

@@ -6,7 +6,6 @@ Nothing here updates or deletes a row: corrections are new rows that supersede o
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -16,7 +15,7 @@ import attrs
 from evgw.store import Db
 
 from ._model import Cause, Interval, OutageRecord, PortKey
-from ._spans import Span
+from ._spans import Span, UsSpan, to_us
 from ._uptime import Exclusion
 
 _CURRENT_OUTAGE = (
@@ -104,30 +103,35 @@ def outages_in(
     return [_record(db, row) for row in db.all(sql, [*params, limit, offset])]
 
 
-def outage_spans(db: Db, window: Span, now: datetime) -> dict[PortKey, list[Span]]:
-    """The current outages overlapping the window as spans per port (open ones end `now`);
-    the report's fast path (no record objects)."""
+def _us_sql(db: Db, column: str) -> str:
+    """SQL for a timestamp column as integer microseconds since the epoch (no text parsing
+    in Python: SQLite keeps fixed-width UTC ISO text, PostgreSQL timestamptz)."""
+    if db.backend == "sqlite":
+        return (
+            f"(CAST(strftime('%s', {column}) AS INTEGER) * 1000000"
+            f" + CAST(substr({column}, 21, 6) AS INTEGER))"
+        )
+    return f"CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)"
+
+
+def outage_spans(db: Db, window: Span, now: datetime) -> dict[PortKey, list[UsSpan]]:
+    """The current outages overlapping the window as microsecond spans per port (open ones
+    end `now`); the report's fast path: the database computes the integers and concatenates
+    them per port, Python splits one string per port (no row or datetime objects)."""
+    start_us, end_us = _us_sql(db, "o.started_at"), _us_sql(db, "o.ended_at")
+    pair = f"CAST({start_us} AS TEXT) || ',' || CAST(COALESCE({end_us}, ?) AS TEXT)"
+    concat = f"group_concat({pair}, ',')" if db.backend == "sqlite" else f"string_agg({pair}, ',')"
     sql = (
-        "SELECT o.charger_id, o.evse_id, o.connector_id, o.started_at, o.ended_at"
-        f" FROM mnt_outages o WHERE o.started_at < ? AND (o.ended_at IS NULL OR o.ended_at > ?)"
-        f" AND {_CURRENT_OUTAGE}"
+        f"SELECT o.charger_id, o.evse_id, o.connector_id, {concat} FROM mnt_outages o"
+        " WHERE o.started_at < ? AND (o.ended_at IS NULL OR o.ended_at > ?)"
+        f" AND {_CURRENT_OUTAGE} GROUP BY o.charger_id, o.evse_id, o.connector_id"
     )
-    spans: dict[PortKey, list[Span]] = {}
-    keys: dict[tuple[str, int, int], list[Span]] = {}
-    # SQLite stores fixed-width UTC ISO text: parse it directly (the hot loop of a report)
-    at = datetime.fromisoformat if db.backend == "sqlite" else functools.partial(_at, db)
-    for charger, evse, conn, start, end in db.all(sql, (db.ts(window[1]), db.ts(window[0]))):
-        found = keys.get((charger, evse, conn))
-        if found is None:
-            found = keys[(charger, evse, conn)] = spans[PortKey(charger, evse, conn)] = []
-        found.append((at(start), now if end is None else at(end)))
+    spans: dict[PortKey, list[UsSpan]] = {}
+    params = (to_us(now), db.ts(window[1]), db.ts(window[0]))
+    for charger, evse, conn, joined in db.all(sql, params):
+        flat = list(map(int, joined.split(",")))
+        spans[PortKey(charger, evse, conn)] = list(zip(flat[0::2], flat[1::2], strict=True))
     return spans
-
-
-def _at(db: Db, value: object) -> datetime:
-    at = db.dt(value)
-    assert at is not None
-    return at
 
 
 def add_exclusion(db: Db, ex: ScopedExclusion) -> bool:

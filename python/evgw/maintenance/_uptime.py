@@ -20,15 +20,20 @@ import attrs
 from ._config import PolicyCap, UptimePolicy
 from ._model import Cause
 from ._spans import (
+    US_PER_MINUTE,
     Span,
-    clip,
+    UsSpan,
+    from_us,
     intersect,
     minutes,
-    months,
-    per_bucket,
+    months_us,
+    per_bucket_us,
+    span_us,
     subtract,
     take_minutes,
+    total_us,
     union,
+    union_clipped_us,
 )
 
 YEAR_MINUTES = 525_600
@@ -56,8 +61,16 @@ class MonthUptime:
 
     start: datetime
     end: datetime
-    outage_min: Fraction
-    excluded_min: Fraction
+    outage_us: int
+    excluded_us: int
+
+    @property
+    def outage_min(self) -> Fraction:
+        return Fraction(self.outage_us, US_PER_MINUTE)
+
+    @property
+    def excluded_min(self) -> Fraction:
+        return Fraction(self.excluded_us, US_PER_MINUTE)
 
     @property
     def uptime_pct(self) -> Fraction:
@@ -66,15 +79,27 @@ class MonthUptime:
 
 @attrs.frozen
 class PortUptime:
-    outage: list[Span]  # the union, clipped to the window
+    outage_us: list[UsSpan]  # the union, clipped to the window, in microseconds
     excluded: list[Excluded]
     pending: list[Exclusion]  # excludable cause, no evidence
     not_excludable: list[Exclusion]  # evidence, but the policy does not exclude the cause
-    outage_min: Fraction
-    excluded_min: Fraction
+    outage_total_us: int
+    excluded_total_us: int
     uptime_pct: Fraction
     meets: bool
     months: list[MonthUptime]
+
+    @property
+    def outage(self) -> list[Span]:
+        return [(from_us(s), from_us(e)) for s, e in self.outage_us]
+
+    @property
+    def outage_min(self) -> Fraction:
+        return Fraction(self.outage_total_us, US_PER_MINUTE)
+
+    @property
+    def excluded_min(self) -> Fraction:
+        return Fraction(self.excluded_total_us, US_PER_MINUTE)
 
     @property
     def net_min(self) -> Fraction:
@@ -122,13 +147,6 @@ def _pct(denominator: Fraction, net: Fraction) -> Fraction:
     return (denominator - net) / denominator * 100
 
 
-def _months(window: Span, outage: list[Span], excluded: list[Span]) -> list[MonthUptime]:
-    spans = months(window)
-    out = per_bucket(outage, spans)
-    ex = per_bucket(excluded, spans)
-    return [MonthUptime(s, e, o, x) for (s, e), o, x in zip(spans, out, ex, strict=True)]
-
-
 def port_uptime(
     outages: Sequence[Span],
     exclusions: Sequence[Exclusion],
@@ -136,20 +154,46 @@ def port_uptime(
     policy: UptimePolicy,
 ) -> PortUptime:
     """`outages` may overlap and reach outside the window (open ones: end at 'now')."""
-    outage = clip(union(outages), window)
-    excluded, pending, refused = _allowed(outage, exclusions, policy)
-    spans = [e.span for e in excluded]
-    out_min, ex_min = minutes(outage), minutes(spans)
+    return port_uptime_us([span_us(s) for s in outages], exclusions, window, policy)
+
+
+def port_uptime_us(
+    outages: Sequence[UsSpan],
+    exclusions: Sequence[Exclusion],
+    window: Span,
+    policy: UptimePolicy,
+) -> PortUptime:
+    """`port_uptime` over outages in microseconds (the report's path: no datetimes for a port
+    without exclusions)."""
+    outage = union_clipped_us(list(outages), span_us(window))
+    excluded: list[Excluded] = []
+    pending: list[Exclusion] = []
+    refused: list[Exclusion] = []
+    if exclusions:
+        as_dt = [(from_us(s), from_us(e)) for s, e in outage]
+        excluded, pending, refused = _allowed(as_dt, exclusions, policy)
+    spans = [span_us(e.span) for e in excluded]
+    months = _months(window, outage, spans)
+    out_us = sum(m.outage_us for m in months)  # the months tile the window
+    ex_us = total_us(spans)
     denominator = Fraction(YEAR_MINUTES) if policy.constant_year else minutes([window])
-    pct = _pct(denominator, out_min - ex_min)
+    pct = _pct(denominator, Fraction(out_us - ex_us, US_PER_MINUTE))
     return PortUptime(
-        outage=outage,
+        outage_us=outage,
         excluded=excluded,
         pending=pending,
         not_excludable=refused,
-        outage_min=out_min,
-        excluded_min=ex_min,
+        outage_total_us=out_us,
+        excluded_total_us=ex_us,
         uptime_pct=pct,
         meets=pct > Fraction(str(policy.threshold_pct)),
-        months=_months(window, outage, spans),
+        months=months,
     )
+
+
+def _months(window: Span, outage: list[UsSpan], excluded: list[UsSpan]) -> list[MonthUptime]:
+    buckets = months_us(window)
+    us = [b for _, b in buckets]
+    out = per_bucket_us(outage, us)
+    ex = per_bucket_us(excluded, us) if excluded else [0] * len(us)
+    return [MonthUptime(s, e, o, x) for ((s, e), _), o, x in zip(buckets, out, ex, strict=True)]
