@@ -76,6 +76,11 @@ class Server:
                 ocpp_port = await nursery.start(gateway.serve)
                 host, port = self.config.api.host_port
                 api_port = await nursery.start(serve_api, app, host, port)
+                base_url = (
+                    f"http://[{host}]:{api_port}" if ":" in host else f"http://{host}:{api_port}"
+                )
+                for component in self.components:
+                    component.api_listening(base_url)
                 nursery.start_soon(self._replay_loop, router)
                 task_status.started(Endpoints(ocpp_port, api_port, gateway.tls_port))
                 await self._stop.wait()

@@ -63,6 +63,9 @@ class Component:
         """Background work; call ``task_status.started()`` once ready to serve."""
         task_status.started()
 
+    def api_listening(self, base_url: str) -> None:
+        """The HTTP listener is up at `base_url` (e.g. ``http://127.0.0.1:8080``)."""
+
 
 Factory = Callable[[ComponentContext], Component]
 

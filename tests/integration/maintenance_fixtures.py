@@ -39,7 +39,9 @@ async def serve(
     nursery: trio.Nursery, tmp_path: Path, chargers: int = 1, **maintenance: Any
 ) -> Running:
     config = server_config(tmp_path, heartbeat_interval_s=1)
-    config["maintenance"] = merge(FAST, maintenance)
+    config["maintenance"] = merge(
+        merge(FAST, {"files": {"dir": str(tmp_path / "maintenance-files")}}), maintenance
+    )
     run = await start_server(nursery, config)
     for n in range(1, chargers + 1):
         await register(run, f"CP{n}")

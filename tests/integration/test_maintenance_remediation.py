@@ -13,7 +13,6 @@ from tests.integration.gateway_fixtures import PASSWORD, Running, add_token
 from tests.integration.maintenance_fixtures import calls, client, poll, serve, status, wait_call
 from tests.integration.test_gateway_v16 import BOOT
 
-DIAGNOSTICS = {"tickets": {"diagnostics_location": "http://127.0.0.1:9/upload"}}
 
 
 def tickets_with(kind: str) -> Any:
@@ -63,7 +62,7 @@ async def test_s02_fault_cleared_by_soft_reset(nursery: trio.Nursery, tmp_path: 
 async def test_s01_fault_that_persists_opens_one_ticket(
     nursery: trio.Nursery, tmp_path: Path
 ) -> None:
-    run = await serve(nursery, tmp_path, **DIAGNOSTICS)
+    run = await serve(nursery, tmp_path)
     async with connect_charger(run.charger_url("CP1"), user="CP1", password=PASSWORD) as cp:
         cp.responses["GetDiagnostics"] = lambda payload: {"fileName": "diag-CP1.tar.gz"}
         await cp.result("BootNotification", BOOT)
@@ -90,7 +89,8 @@ async def test_s01_fault_that_persists_opens_one_ticket(
                 ("hard_reset", "skipped"),  # the model is not allow-listed
             ]
             assert diagnostics["detail"]["reply"] == {"fileName": "diag-CP1.tar.gz"}
-            assert calls(cp, "GetDiagnostics") == [{"location": "http://127.0.0.1:9/upload"}]
+            (asked,) = calls(cp, "GetDiagnostics")  # a single-use upload URL on evgw
+            assert asked["location"].startswith(f"{run.api_url}/files/upload/")
             assert calls(cp, "Reset") == [{"type": "Soft"}]  # exactly one reset
             # the ticket's life: who and when
             patch = await api.patch(f"/tickets/{ticket['id']}", json={"state": "acknowledged"})

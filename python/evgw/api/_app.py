@@ -106,7 +106,11 @@ def create_app(
     services = Services(store=store, commander=commander)
     document = openapi_document(extensions)
     return Starlette(
-        routes=[*_root_routes(is_ready, document), *_api_routes(services, extensions)],
+        routes=[
+            *_root_routes(is_ready, document),
+            *_api_routes(services, extensions),
+            *(r for ext in extensions for r in ext.public_routes),
+        ],
         exception_handlers={
             HTTPException: http_exception_handler,
             Exception: unexpected_exception_handler,

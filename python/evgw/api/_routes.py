@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import attrs
+from starlette.routing import BaseRoute
 
 from evgw.domain import ApiToken, Role
 
@@ -33,11 +34,14 @@ class ApiExtension:
 
     ``operations`` maps (method, path) to an ``evgw.api.Doc``; ``schemas`` are added to the
     document's components (names must not clash with the core's). Every route needs a Doc.
+    ``public_routes`` are Starlette routes outside /api/v1 with no bearer token (e.g. the
+    single-use file URLs chargers fetch): each handler checks its own credential.
     """
 
     routes: tuple[ApiRoute, ...]
     operations: dict[tuple[str, str], object] = attrs.field(factory=dict)
     schemas: dict[str, dict[str, object]] = attrs.field(factory=dict)
+    public_routes: tuple[BaseRoute, ...] = ()
 
 
 VIEWER, OPERATOR, ADMIN = Role.VIEWER, Role.OPERATOR, Role.ADMIN

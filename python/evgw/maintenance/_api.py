@@ -29,7 +29,7 @@ from evgw.domain import Role
 from evgw.ocpp._time import utc_now
 from evgw.store import Db
 
-from . import _api_tickets, _report, _store
+from . import _api_firmware, _api_tickets, _report, _store
 from ._model import Cause, OutageRecord, PortKey
 from ._spans import Span
 from ._uptime import Exclusion
@@ -255,6 +255,7 @@ def _any(description: str) -> dict[str, Any]:
 
 def maintenance_api(component: Maintenance) -> ApiExtension:
     h = _Handlers(component)
+    firmware_routes, firmware_ops = _api_firmware.firmware_routes(component)
     report_q = h.report_query
     routes = (
         ApiRoute("GET", "/reports/uptime", h.uptime, Role.VIEWER),
@@ -264,6 +265,7 @@ def maintenance_api(component: Maintenance) -> ApiExtension:
         ApiRoute("POST", "/outage-exclusions", h.add_exclusion, Role.OPERATOR),
         ApiRoute("GET", "/chargers/{id}/health", h.health, Role.VIEWER),
         *_api_tickets.ROUTES,
+        *firmware_routes,
     )
     operations: dict[tuple[str, str], object] = {
         ("GET", "/reports/uptime"): Doc(
@@ -297,8 +299,10 @@ def maintenance_api(component: Maintenance) -> ApiExtension:
         ),
     }
     operations.update(_api_tickets.OPERATIONS)
+    operations.update(firmware_ops)
     schemas = {
         **_api_tickets.SCHEMAS,
+        **_api_firmware.SCHEMAS,
         "UptimeReport": _any("policy, window, summary and per-port uptime with months"),
         "OutageExport": _any("items: EV-ChART Module 4 rows"),
         "OutagePage": _any("items: outage records, limit, offset"),
@@ -307,4 +311,9 @@ def maintenance_api(component: Maintenance) -> ApiExtension:
         "ExclusionCreate": object_schema(EXCLUSION_FIELDS),
         "PortHealthList": _any("items: port health (up, degraded, down) with cause and since"),
     }
-    return ApiExtension(routes=routes, operations=operations, schemas=schemas)
+    return ApiExtension(
+        routes=routes,
+        operations=operations,
+        schemas=schemas,
+        public_routes=component.files.routes(),
+    )

@@ -14,10 +14,14 @@ from evgw.ocpp._time import utc_now
 
 from . import _metrics, _store
 from ._api import maintenance_api
+from ._campaigns import Campaigns
+from ._certs import CertificateWatch
 from ._classify import StatusFacts
 from ._derate import DerateWatch
 from ._desk import TicketDesk
 from ._detect import OfflineDetector
+from ._diagnostics import Diagnostics
+from ._files import FileDesk
 from ._guard import StormGuard
 from ._health import HealthModel
 from ._model import Health, OutageRecord, PortKey
@@ -56,6 +60,19 @@ class Maintenance(Component):
         self.storm = StormGuard(self.cfg.rules)
         self.rules = Rules(self.cfg, self.desk, self.storm)
         self.detector.on_offline = self.rules.offline
+        self.files = FileDesk(ctx.store, self.cfg.files)
+        self.diagnostics = Diagnostics(
+            self.cfg.diagnostics, store=ctx.store, commander=ctx.commander, files=self.files
+        )
+        self.campaigns = Campaigns(
+            self.cfg.firmware, store=ctx.store, commander=ctx.commander, files=self.files
+        )
+        self.certificates = CertificateWatch(
+            ctx.store,
+            self.rules.certificate,
+            validity_days=ctx.config.ocpp.charger_ca.validity_days,
+            warn_days=self.cfg.rules.certificate_warn_days,
+        )
         self.remediator = Remediator(
             self.cfg,
             commander=ctx.commander,
@@ -64,6 +81,7 @@ class Maintenance(Component):
             desk=self.desk,
             storm=self.storm,
             plugins=ctx.plugins,
+            diagnostics=self.diagnostics,
         )
         self.remediator.on_reset = self.rules.reset_sent
         self.derate = DerateWatch(self.cfg.health, self.model)
@@ -79,6 +97,9 @@ class Maintenance(Component):
         bus.subscribe(ev.TransactionStopped, self.rules.stopped)
         bus.subscribe(ev.SecurityEventReceived, self.rules.security)
         bus.subscribe(ev.DeviceEventReported, self.on_device_event)
+        bus.subscribe(ev.FirmwareStatusChanged, self.campaigns.firmware_status)
+        bus.subscribe(ev.ChargerBooted, self.campaigns.booted)
+        bus.subscribe(ev.DiagnosticsStatusChanged, self.diagnostics.status)
         if self.cfg.health.derate:
             bus.subscribe(ev.TransactionStarted, self.derate.started)
             bus.subscribe(ev.MeterValuesReceived, self.derate.meter)
@@ -139,6 +160,9 @@ class Maintenance(Component):
             nursery.start_soon(self._flush_loop)
             nursery.start_soon(self._detect_loop, nursery)
             nursery.start_soon(self.desk.run)
+            nursery.start_soon(self.diagnostics.run)
+            nursery.start_soon(self._certificate_loop)
+            await nursery.start(self.campaigns.run)
             await nursery.start(self.remediator.run)
             task_status.started()
 
@@ -174,6 +198,17 @@ class Maintenance(Component):
             await trio.sleep(self.cfg.detection.check_interval_s)
             await self.detector.check(nursery)
             self.rules.check(utc_now())
+
+    async def _certificate_loop(self) -> None:
+        while True:
+            try:
+                await self.certificates.check()
+            except Exception:
+                log.exception("certificate expiry check failed")
+            await trio.sleep(self.cfg.rules.certificate_check_s)
+
+    def api_listening(self, base_url: str) -> None:
+        self.files.listening(base_url)
 
     def api(self) -> ApiExtension:
         return maintenance_api(self)

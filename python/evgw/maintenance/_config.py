@@ -158,26 +158,59 @@ class DetectionRules:
     failed_start_max_s: float = 120.0  # a session shorter than this with too little energy
     reboot_loop_count: int = 5  # boots within reboot_loop_window_s (not caused by evgw)
     reboot_loop_window_s: float = 3600.0
-    critical_security_events: tuple[str, ...] = (
-        "TamperDetectionActivated",
-        "InvalidFirmwareSignature",
-        "InvalidFirmwareSigningCertificate",
-        "InvalidCentralSystemCertificate",
-        "InvalidChargePointCertificate",
-        "InvalidTLSVersion",
-        "InvalidTLSCipherSuite",
+    # security events the charger marks critical (SecurityEventReceived.critical) open a
+    # critical ticket, except these routine ones (a reboot, a firmware update, a clock set)
+    security_routine: tuple[str, ...] = (
+        "StartupOfTheDevice",
+        "ResetOrReboot",
+        "FirmwareUpdated",
+        "SettingSystemTime",
     )
+    certificate_warn_days: float = 30.0  # a charger certificate expiring within this: ticket
+    certificate_check_s: float = 3600.0  # how often certificates are checked
 
 
 @attrs.frozen
 class TicketConfig:
     webhook_url: str = ""  # POSTed a JSON body for every new critical ticket
     webhook_timeout_s: float = 5.0
-    diagnostics_location: str = ""  # upload URL for GetDiagnostics / GetLog on a fault ticket
     sla_critical_h: float = 4.0
     sla_high_h: float = 24.0
     sla_medium_h: float = 72.0
     sla_low_h: float = 168.0
+
+
+@attrs.frozen
+class FilesConfig:
+    """Firmware downloads and diagnostics uploads served by evgw's HTTP listener (the API's),
+    at single-use URLs under /files/."""
+
+    base_url: str = ""  # how chargers reach evgw (e.g. https://evgw.example.net); "" = the API
+    dir: str = "maintenance-files"  # images and uploaded diagnostics
+    upload_ttl_s: float = 900.0  # an upload URL expires after this
+    download_ttl_s: float = 86_400.0  # a firmware URL expires this long after it is issued
+    max_upload_bytes: int = 50 * 1024 * 1024
+    max_image_bytes: int = 512 * 1024 * 1024
+
+
+@attrs.frozen
+class DiagnosticsConfig:
+    timeout_s: float = 900.0  # no upload by then: the request timed out
+    on_fault_ticket: bool = True  # collect diagnostics for a remediation's fault ticket
+
+
+@attrs.frozen
+class FirmwareConfig:
+    """Campaign defaults (each campaign may set its own)."""
+
+    canary: int = 1  # chargers updated first; any failure halts the campaign
+    wave_size: int = 10
+    failure_threshold: float = 0.2  # halt when the failed share of decided chargers passes it
+    min_decided: int = 3  # ... once at least this many chargers have finished
+    download_timeout_s: float = 3600.0  # stage timeouts: requested/downloading
+    install_timeout_s: float = 1800.0  # downloaded/installing
+    boot_timeout_s: float = 900.0  # rebooting/installed, until a boot reports the new version
+    tick_s: float = 1.0
 
 
 @attrs.frozen
@@ -190,6 +223,9 @@ class MaintenanceConfig:
     rules: DetectionRules = attrs.field(factory=DetectionRules)
     remediation: RemediationConfig = attrs.field(factory=RemediationConfig)
     tickets: TicketConfig = attrs.field(factory=TicketConfig)
+    files: FilesConfig = attrs.field(factory=FilesConfig)
+    diagnostics: DiagnosticsConfig = attrs.field(factory=DiagnosticsConfig)
+    firmware: FirmwareConfig = attrs.field(factory=FirmwareConfig)
     policies: tuple[UptimePolicy, ...] = DEFAULT_POLICIES
     reason_codes: dict[str, int] = attrs.field(factory=lambda: dict(DEFAULT_REASON_CODES))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from evgw.metrics import REGISTRY
 
@@ -57,5 +57,41 @@ INCIDENTS = Counter(
     "evgw_mnt_incidents_total",
     "Incidents raised by detection rules, by kind",
     ["kind"],
+    registry=REGISTRY,
+)
+FILE_REQUESTS = Counter(
+    "evgw_mnt_file_requests_total",
+    "Single-use file URL requests (firmware downloads, diagnostics uploads) by result"
+    " (ok, not_found, gone, too_large, missing)",
+    ["kind", "result"],
+    registry=REGISTRY,
+)
+FIRMWARE_TARGETS = Counter(
+    "evgw_mnt_firmware_targets_total",
+    "Chargers of firmware campaigns that finished, by outcome (succeeded, failed, skipped)",
+    ["outcome"],
+    registry=REGISTRY,
+)
+FIRMWARE_STATUS_ANOMALIES = Counter(
+    "evgw_mnt_firmware_status_anomalies_total",
+    "Firmware status notifications out of order or for no campaign (ignored)",
+    ["kind"],
+    registry=REGISTRY,
+)
+CAMPAIGNS = Counter(
+    "evgw_mnt_campaign_transitions_total",
+    "Firmware campaign state changes, by new state (running, paused, halted, aborted, completed)",
+    ["state"],
+    registry=REGISTRY,
+)
+DIAGNOSTICS = Counter(
+    "evgw_mnt_diagnostics_total",
+    "Diagnostics requests by outcome (uploaded, failed, rejected, timed_out, too_large, no_file)",
+    ["outcome"],
+    registry=REGISTRY,
+)
+CERTIFICATES_EXPIRING = Gauge(
+    "evgw_mnt_certificates_expiring",
+    "Charger certificates expiring within rules.certificate_warn_days (or expired)",
     registry=REGISTRY,
 )

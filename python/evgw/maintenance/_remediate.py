@@ -23,6 +23,7 @@ from evgw.store import Db, Store
 from . import _metrics
 from ._config import MaintenanceConfig, Playbook
 from ._desk import TicketDesk
+from ._diagnostics import Diagnostics
 from ._guard import ResetFacts, ResetVerdict, StormGuard, reset_verdict
 from ._health import HealthModel
 from ._model import Health, PortKey
@@ -193,6 +194,7 @@ class Remediator:
         desk: TicketDesk,
         storm: StormGuard,
         plugins: PluginHost,
+        diagnostics: Diagnostics,
     ) -> None:
         self.cfg = cfg
         self.rcfg = cfg.remediation
@@ -202,6 +204,7 @@ class Remediator:
         self.desk = desk
         self.storm = storm
         self.plugins = plugins
+        self.diagnostics = diagnostics
         self.running: dict[str, Remediation] = {}  # by charger: one workflow per charger
         self.last_reset: dict[str, datetime] = {}
         self.on_reset: Callable[[str, datetime], None] = lambda charger_id, until: None
@@ -435,7 +438,7 @@ class Remediator:
             tuple(rem.tags),
         )
         ticket = await self.desk.raise_(incident)
-        diagnostics = await self._diagnostics(rem)
+        diagnostics = await self._diagnostics(rem, ticket.id)
         now = utc_now()
         await self.store.write(
             lambda db: add_event(
@@ -443,21 +446,7 @@ class Remediator:
             )
         )
 
-    async def _diagnostics(self, rem: Remediation) -> dict[str, Any]:
-        location = self.cfg.tickets.diagnostics_location
-        if not location:
-            return {"requested": False, "reason": "tickets.diagnostics_location is not set"}
-        cid = rem.port.charger_id
-        action = "GetDiagnostics" if self._version(cid) == "ocpp1.6" else "GetLog"
-        payload: dict[str, Any] = {"location": location}
-        if action == "GetLog":
-            payload = {
-                "logType": "DiagnosticsLog",
-                "requestId": 1,
-                "log": {"remoteLocation": location},
-            }
-        try:
-            reply = await self.commander.call(cid, action, payload)
-        except CommandError as exc:
-            return {"requested": True, "action": action, "error": str(exc)}
-        return {"requested": True, "action": action, "reply": reply}
+    async def _diagnostics(self, rem: Remediation, ticket_id: str) -> dict[str, Any]:
+        if not self.cfg.diagnostics.on_fault_ticket:
+            return {"requested": False, "reason": "diagnostics.on_fault_ticket is off"}
+        return await self.diagnostics.request(rem.port.charger_id, ticket_id)

@@ -128,7 +128,9 @@ class Rules:
             )
 
     def security(self, e: ev.SecurityEventReceived) -> None:
-        if e.kind in self.rules.critical_security_events:
+        """The charger's own critical mark (per OCPP version, evgw.ocpp._security_events)
+        decides; routine critical events (a reboot, a firmware update) are left out."""
+        if e.critical and e.kind not in self.rules.security_routine:
             self._charger(
                 e.charger_id,
                 "security",
@@ -136,6 +138,9 @@ class Rules:
                 f"{e.charger_id}: security event {e.kind}",
                 tech_info=e.tech_info,
             )
+
+    def certificate(self, incident: Incident) -> None:
+        self._raise(incident)
 
     # timed rules -------------------------------------------------------------------------------
 

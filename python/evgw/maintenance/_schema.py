@@ -92,5 +92,66 @@ CREATE TABLE mnt_audit (
 CREATE INDEX mnt_audit_charger ON mnt_audit (charger_id, at)
 """
 
+_V3 = """
+CREATE TABLE mnt_file_links (
+    token TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    charger_id TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    max_bytes {bigint} NOT NULL,
+    expires_at {ts} NOT NULL,
+    used_at {ts},
+    created_at {ts} NOT NULL
+);
+CREATE TABLE mnt_firmware_images (
+    id TEXT PRIMARY KEY,
+    vendor TEXT NOT NULL,
+    model TEXT NOT NULL,
+    version TEXT NOT NULL,
+    size {bigint},
+    sha256 TEXT,
+    signature TEXT,
+    signing_certificate TEXT,
+    created_by TEXT NOT NULL,
+    created_at {ts} NOT NULL
+);
+CREATE UNIQUE INDEX mnt_firmware_images_version ON mnt_firmware_images (vendor, model, version);
+CREATE TABLE mnt_campaigns (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    image_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    reason TEXT,
+    created_by TEXT NOT NULL,
+    created_at {ts} NOT NULL,
+    updated_at {ts} NOT NULL
+);
+CREATE TABLE mnt_campaign_targets (
+    campaign_id TEXT NOT NULL,
+    charger_id TEXT NOT NULL,
+    wave INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    request_id INTEGER NOT NULL,
+    updated_at {ts} NOT NULL,
+    PRIMARY KEY (campaign_id, charger_id)
+);
+CREATE TABLE mnt_diagnostics (
+    id TEXT PRIMARY KEY,
+    charger_id TEXT NOT NULL,
+    ticket_id TEXT,
+    request_id INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    filename TEXT,
+    size {bigint},
+    sha256 TEXT,
+    requested_at {ts} NOT NULL,
+    updated_at {ts} NOT NULL
+);
+CREATE INDEX mnt_diagnostics_charger ON mnt_diagnostics (charger_id, requested_at)
+"""
+
 #: (version, SQL with the {ts} {id_pk} {bigint} tokens, or {backend: SQL}); see store/_migrations.
-MIGRATIONS: list[tuple[int, str | dict[str, str]]] = [(1, _V1), (2, _V2)]
+MIGRATIONS: list[tuple[int, str | dict[str, str]]] = [(1, _V1), (2, _V2), (3, _V3)]
