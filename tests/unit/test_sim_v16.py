@@ -92,7 +92,7 @@ async def test_trigger_message_sends_what_was_asked(cp: FakeCharger) -> None:
 
 
 async def test_update_firmware_walks_the_status_sequence(cp: FakeCharger) -> None:
-    payload = {"location": "http://127.0.0.1:1/fw-2.0.bin", "retrieveDate": "2025-01-01T00:00:00Z"}
+    payload = {"location": "ftp://fw.invalid/fw-2.0.bin", "retrieveDate": "2025-01-01T00:00:00Z"}
     assert call(cp, "UpdateFirmware", payload) == {}
     with trio.fail_after(10):
         await run_tasks(cp)

@@ -284,7 +284,7 @@ async def test_firmware_update_walks_to_installed_after_the_reboot(
 ) -> None:
     monkeypatch.setattr(actions, "STEP_S", 0.01)
     firmware = {
-        "location": "http://127.0.0.1:1/fw-2.0.bin",
+        "location": "ftp://fw.invalid/fw-2.0.bin",
         "retrieveDateTime": "2025-01-01T00:00:00Z",
     }
     assert call(cp, "UpdateFirmware", {"requestId": 5, "firmware": firmware}) == {

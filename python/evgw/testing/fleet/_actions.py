@@ -3,6 +3,9 @@ for both versions (each passes how its status notifications look).
 
 Uploads go only to loopback: an http(s) URL on 127.0.0.1/localhost gets a POST of the file;
 any other location is written under the run's output directory instead (never sent anywhere).
+Firmware: an http(s) URL on loopback is downloaded (a failure reports DownloadFailed); the
+image must begin with the line ``EVGW-FW <version>`` (else InstallationFailed), and the charger
+boots reporting that version. Other locations are not fetched: the version is the URL's name.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ class Walk:
     before_reboot: tuple[str, ...] = ("Downloading", "Downloaded", "Installing")
     after_boot: str = "Installed"
     reboot: Callable[[], None] | None = None  # how the charger reboots (default: a hard reset)
+    download_failed: str = "DownloadFailed"
+    install_failed: str = "InstallationFailed"
 
 
 @attrs.frozen
@@ -53,15 +58,49 @@ async def walk_firmware(
     when = datetime.fromisoformat(retrieve_date.replace("Z", "+00:00"))
     wait = (when - ctl.clock.datetime_at(ctl.now())).total_seconds()
     await trio.sleep(min(max(0.0, ctl.clock.wall(wait)), 60.0))
-    for status in walk.before_reboot:
+    ctl.enqueue(notify(walk.before_reboot[0]))
+    try:
+        with trio.fail_after(30):
+            version = await _fetch_version(location)
+    except (OSError, trio.TooSlowError):
+        ctl.enqueue(notify(walk.download_failed))
+        return
+    await trio.sleep(STEP_S)
+    for status in walk.before_reboot[1:]:
         ctl.enqueue(notify(status))
         await trio.sleep(STEP_S)
-    ctl.firmware_version = _next_version(ctl.firmware_version, location)
+        if version == "" and status == "Installing":
+            ctl.enqueue(notify(walk.install_failed))  # not an image for this charger
+            return
+    ctl.firmware_version = version or _next_version(ctl.firmware_version, location)
     ctl.after_boot(notify(walk.after_boot))
     if walk.reboot is not None:
         walk.reboot()
     else:
         ctl.request_reboot(True)
+
+
+IMAGE_MAGIC = b"EVGW-FW "
+
+
+async def _fetch_version(location: str) -> str | None:
+    """Download an http(s) loopback image: its version ("" when it is not an image); None for
+    a location that is not fetched."""
+    url = urlsplit(location)
+    if url.scheme not in ("http", "https"):
+        return None
+    if url.hostname not in LOOPBACK:
+        raise OSError(f"refusing to download from a non-loopback host {url.hostname!r}")
+
+    def get() -> bytes:
+        with urllib.request.urlopen(location, timeout=10) as reply:
+            body: bytes = reply.read()
+            return body
+
+    image = await trio.to_thread.run_sync(get)
+    if not image.startswith(IMAGE_MAGIC):
+        return ""
+    return image[len(IMAGE_MAGIC) :].split(b"\n", 1)[0].decode(errors="replace").strip()
 
 
 def _next_version(current: str, location: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from evgw.testing.fleet._actions import status_note, upload_diagnostics, walk_firmware
+from evgw.testing.fleet._actions import Walk, status_note, upload_diagnostics, walk_firmware
 from evgw.testing.fleet._commands import Command, current_limit_a, dispatch, fixed, free_connector
 from evgw.testing.fleet._local_list import MAX_LENGTH, PER_MESSAGE, local_list, send_local_list_16
 from evgw.testing.fleet._profiles import TX
@@ -78,6 +78,19 @@ def update_firmware(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
     note = status_note("FirmwareStatusNotification")
     ctl.spawn(lambda: walk_firmware(ctl, p["location"], p["retrieveDate"], note))
     return {}
+
+
+SIGNED_WALK = Walk(("Downloading", "Downloaded", "SignatureVerified", "Installing"), "Installed")
+
+
+def signed_update_firmware(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
+    """Security extension: the statuses go in SignedFirmwareStatusNotification with the
+    requestId (the simulator does not check the signature)."""
+    firmware = p["firmware"]
+    note = status_note("SignedFirmwareStatusNotification", requestId=p["requestId"])
+    location, when = firmware["location"], firmware["retrieveDateTime"]
+    ctl.spawn(lambda: walk_firmware(ctl, location, when, note, SIGNED_WALK))
+    return {"status": "Accepted"}
 
 
 def get_diagnostics(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
@@ -175,6 +188,7 @@ COMMANDS: dict[str, Command] = {
     "TriggerMessage": trigger_message,
     "UpdateFirmware": update_firmware,
     "GetDiagnostics": get_diagnostics,
+    "SignedUpdateFirmware": signed_update_firmware,
     "RemoteStartTransaction": remote_start,
     "RemoteStopTransaction": remote_stop,
     "SetChargingProfile": set_charging_profile,
