@@ -24,7 +24,7 @@ from tests.integration.test_gateway_v16 import BOOT
 SIM = {"vendor": "evgw-sim", "model": "SimCharger"}
 # slower periodic loops than the other maintenance tests: virtual time jumps only to the next
 # timer, so fewer timers let it cover the stage timeouts in few jumps
-FIRMWARE = {
+FIRMWARE: dict[str, Any] = {
     "flush_interval_s": 1.0,
     "detection": {"check_interval_s": 5.0, "offline_floor_s": 3600.0},
     "firmware": {"tick_s": 1.0},
