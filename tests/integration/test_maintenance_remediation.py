@@ -14,7 +14,6 @@ from tests.integration.maintenance_fixtures import calls, client, poll, serve, s
 from tests.integration.test_gateway_v16 import BOOT
 
 
-
 def tickets_with(kind: str) -> Any:
     return lambda body: [t for t in body["items"] if t["kind"] == kind]
 
