@@ -40,9 +40,7 @@ async def test_the_simulator_uploads_its_diagnostics(
     fleet = Fleet(fleet_env(run, tmp_path, stop, rec, protocol=protocol()), [spec])
     async with trio.open_nursery() as inner, await client(run) as api:
         inner.start_soon(fleet.run)
-        with trio.fail_after(20):
-            while run.server.gateway is None or not run.server.gateway.connection("DG00000"):
-                await trio.sleep(0.05)
+        await poll(api, "/chargers/DG00000", lambda b: b["connection"]["connected"])
         reply = await api.post("/chargers/DG00000/diagnostics")
         assert reply.status_code == 202, reply.text
         done = await finished(api, reply.json()["id"])
@@ -114,8 +112,8 @@ async def test_the_uploaded_file_is_attached_to_the_ticket(
 
 
 async def test_bad_uploads(nursery: trio.Nursery, tmp_path: Path) -> None:
-    limits = {"files": {"max_upload_bytes": 1000, "upload_ttl_s": 2.0}}
-    run = await serve(nursery, tmp_path, diagnostics={"timeout_s": 1.0}, **limits)
+    files = {"max_upload_bytes": 1000, "upload_ttl_s": 2.0}
+    run = await serve(nursery, tmp_path, diagnostics={"timeout_s": 1.0}, files=files)
     await register(run, "CP1")
     async with (
         connect_charger(run.charger_url("CP1"), user="CP1", password=PASSWORD) as cp,

@@ -9,7 +9,6 @@ import attrs
 import pytest
 from evgw.domain import ChargerRegistration
 from evgw.maintenance import _store
-from evgw.maintenance._spans import to_us
 from evgw.maintenance._config import TicketConfig
 from evgw.maintenance._model import Cause, Interval, OutageRecord, PortKey
 from evgw.maintenance._remediate import (
@@ -19,6 +18,7 @@ from evgw.maintenance._remediate import (
     _save,
     running_remediations,
 )
+from evgw.maintenance._spans import to_us
 from evgw.maintenance._tickets import (
     Incident,
     Severity,
