@@ -198,6 +198,22 @@ class Maintenance(Component):
             await trio.sleep(self.cfg.detection.check_interval_s)
             await self.detector.check(nursery)
             self.rules.check(utc_now())
+            try:
+                await self._gauges()
+            except Exception:
+                log.exception("maintenance gauges not updated")
+
+    async def _gauges(self) -> None:
+        tally = dict.fromkeys((str(h) for h in Health), 0)
+        for port in self.model.ports():
+            if port.connector_id > 0:
+                tally[str(self.model.health(port).health)] += 1
+        for health, n in tally.items():
+            _metrics.PORTS.labels(health).set(n)
+        chargers, tickets = await self.ctx.store.read(_store.fleet_counts)
+        _metrics.REGISTERED_CHARGERS.set(chargers)
+        for severity in ("critical", "high", "medium", "low"):
+            _metrics.OPEN_TICKETS.labels(severity).set(tickets.get(severity, 0))
 
     async def _certificate_loop(self) -> None:
         while True:

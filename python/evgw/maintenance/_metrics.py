@@ -95,3 +95,21 @@ CERTIFICATES_EXPIRING = Gauge(
     "Charger certificates expiring within rules.certificate_warn_days (or expired)",
     registry=REGISTRY,
 )
+PORTS = Gauge(
+    "evgw_mnt_ports",
+    "Ports the health model follows, by health (up, degraded, down); uptime over a range in"
+    " PromQL: 1 - avg_over_time(down share)",
+    ["health"],
+    registry=REGISTRY,
+)
+REGISTERED_CHARGERS = Gauge(
+    "evgw_mnt_registered_chargers",
+    "Registered chargers (offline share: 1 - sum(evgw_connected_chargers) / this)",
+    registry=REGISTRY,
+)
+OPEN_TICKETS = Gauge(
+    "evgw_mnt_open_tickets",
+    "Tickets not resolved or closed, by severity",
+    ["severity"],
+    registry=REGISTRY,
+)

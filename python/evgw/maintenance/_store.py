@@ -220,3 +220,13 @@ def sessions_in(db: Db, window: Span) -> list[tuple[PortKey, int | None]]:
         (db.ts(window[0]), db.ts(window[1])),
     )
     return [(PortKey(str(r[0]), int(r[1]), int(r[2])), r[3]) for r in rows]
+
+
+def fleet_counts(db: Db) -> tuple[int, dict[str, int]]:
+    """Registered chargers, and open tickets by severity (for the gauges)."""
+    row = db.one("SELECT COUNT(*) FROM chargers")
+    tickets = db.all(
+        "SELECT severity, COUNT(*) FROM mnt_tickets WHERE state NOT IN ('resolved', 'closed')"
+        " GROUP BY severity"
+    )
+    return (int(row[0]) if row else 0), {str(s): int(n) for s, n in tickets}
