@@ -36,9 +36,13 @@ def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 async def serve(
-    nursery: trio.Nursery, tmp_path: Path, chargers: int = 1, **maintenance: Any
+    nursery: trio.Nursery,
+    tmp_path: Path,
+    chargers: int = 1,
+    ocpp: dict[str, Any] | None = None,
+    **maintenance: Any,
 ) -> Running:
-    config = server_config(tmp_path, heartbeat_interval_s=1)
+    config = server_config(tmp_path, heartbeat_interval_s=1, **(ocpp or {}))
     config["maintenance"] = merge(
         merge(FAST, {"files": {"dir": str(tmp_path / "maintenance-files")}}), maintenance
     )

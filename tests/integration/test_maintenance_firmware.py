@@ -22,6 +22,8 @@ from tests.integration.test_fleet_e2e import fleet_env
 from tests.integration.test_gateway_v16 import BOOT
 
 SIM = {"vendor": "evgw-sim", "model": "SimCharger"}
+# calls answered over real sockets may wait a few virtual seconds while time jumps
+SLOW_CALLS = {"call_timeout_s": 60.0}
 # slower periodic loops than the other maintenance tests: virtual time jumps only to the next
 # timer, so fewer timers let it cover the stage timeouts in few jumps
 FIRMWARE: dict[str, Any] = {
@@ -33,9 +35,9 @@ FIRMWARE: dict[str, Any] = {
 
 @pytest.fixture
 def clock(mock_clock: trio.testing.MockClock) -> trio.testing.MockClock:
-    """Virtual time that jumps whenever every task waits for 20 ms of real time (the
+    """Virtual time that jumps whenever every task waits for 50 ms of real time (the
     sockets and store threads still run in real time)."""
-    mock_clock.autojump_threshold = 0.02
+    mock_clock.autojump_threshold = 0.05
     return mock_clock
 
 
@@ -77,7 +79,8 @@ async def run_fleet(
     stop, rec = trio.Event(), Recorder()
     env = fleet_env(run, tmp_path, stop, rec, protocol=protocol or Ocpp16())
     # the chargers' clocks at the real date: they wait for UpdateFirmware's retrieve date
-    env = attrs.evolve(env, clock=SimClock(datetime.now(UTC), speed=env.clock.speed))
+    now = SimClock(datetime.now(UTC), speed=env.clock.speed)
+    env = attrs.evolve(env, clock=now, call_timeout_s=60.0)
     return Fleet(env, specs), stop, rec
 
 
@@ -96,7 +99,7 @@ async def booted(run: Running, n: int) -> None:
 async def test_campaign_canary_then_waves_succeeds(
     clock: trio.testing.MockClock, nursery: trio.Nursery, tmp_path: Path, protocol: Any
 ) -> None:
-    run = await serve(nursery, tmp_path, **FIRMWARE)
+    run = await serve(nursery, tmp_path, ocpp=SLOW_CALLS, **FIRMWARE)
     fleet, stop, rec = await run_fleet(run, tmp_path, 4, protocol())
     async with trio.open_nursery() as inner, await client(run) as api:
         inner.start_soon(fleet.run)
@@ -128,7 +131,7 @@ async def test_campaign_canary_then_waves_succeeds(
 async def test_a_failed_canary_halts_the_campaign(
     clock: trio.testing.MockClock, nursery: trio.Nursery, tmp_path: Path
 ) -> None:
-    run = await serve(nursery, tmp_path, **FIRMWARE)
+    run = await serve(nursery, tmp_path, ocpp=SLOW_CALLS, **FIRMWARE)
     fleet, stop, _ = await run_fleet(run, tmp_path, 3)
     async with trio.open_nursery() as inner, await client(run) as api:
         inner.start_soon(fleet.run)
@@ -156,7 +159,7 @@ async def test_a_failed_canary_halts_the_campaign(
 async def test_out_of_order_and_stuck_status_sequences(
     clock: trio.testing.MockClock, nursery: trio.Nursery, tmp_path: Path
 ) -> None:
-    run = await serve(nursery, tmp_path, **FIRMWARE)
+    run = await serve(nursery, tmp_path, ocpp=SLOW_CALLS, **FIRMWARE)
     for n in (1, 2):
         await register(run, f"CP{n}")
     async with (
@@ -208,7 +211,7 @@ async def test_out_of_order_and_stuck_status_sequences(
 
 
 async def test_campaign_bad_input_and_controls(nursery: trio.Nursery, tmp_path: Path) -> None:
-    run = await serve(nursery, tmp_path, **FIRMWARE)
+    run = await serve(nursery, tmp_path, ocpp=SLOW_CALLS, **FIRMWARE)
     await register(run, "CP1")
     async with (
         connect_charger(run.charger_url("CP1"), user="CP1", password=PASSWORD) as cp,
