@@ -22,6 +22,7 @@ from evgw.testing import connect_charger
 from evgw.testing._charger import ScriptedCharger
 from evgw.testing.stripe_standin import StripeStandIn, sign
 
+from tests.conformance.v201_frames import V201, boot, full_transaction
 from tests.integration.gateway_fixtures import (
     PASSWORD,
     Running,
@@ -344,3 +345,28 @@ async def _final_cost(cp: ScriptedCharger) -> dict[str, Any] | None:
             found: dict[str, Any] = json.loads(c["data"])
             return found
     return None
+
+
+async def test_adhoc_on_a_2_0_1_station(
+    running: Running, api: httpx.AsyncClient, standin: StripeStandIn
+) -> None:
+    url = running.charger_url("CP1")
+    async with connect_charger(url, version=V201, user="CP1", password=PASSWORD) as cp:
+        cp.responses["CostUpdated"] = lambda p: {}
+        await cp.result("BootNotification", boot())
+        body = {"charger_id": "CP1", "payment_method": "pm_card_visa", "amount_minor": 1000}
+        made = (await api.post("/payments/adhoc", json=body)).json()
+        start = await until(lambda: _first(calls(cp, "RequestStartTransaction")))
+        assert start["idToken"] == {"idToken": made["id_token"], "type": "Central"}
+        assert start["evseId"] == 1
+        started, updated, ended = full_transaction("TX-PAY", made["id_token"])
+        started["idToken"]["type"] = "Central"
+        await cp.result("TransactionEvent", started)
+        await until(lambda: _state(api, made["id"], "CHARGING"))
+        await cp.result("TransactionEvent", updated)
+        # 1000 -> 4000 Wh: 3 kWh x 0.60 = 1.80 EUR, the CDR's total and the capture.
+        assert (await cp.result("TransactionEvent", ended))["totalCost"] == 1.8
+        await until(lambda: _state(api, made["id"], "DONE"))
+        done = await adhoc(api, made["id"])
+        assert done["payment"]["captured_minor"] == 180
+        assert standin.intents[done["payment"]["reference"]].amount_received == 180
