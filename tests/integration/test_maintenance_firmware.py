@@ -128,6 +128,27 @@ async def test_campaign_canary_then_waves_succeeds(
     assert rec.errors() == 0, rec.error_samples
 
 
+async def test_a_signed_image_goes_out_as_signed_update_firmware(
+    clock: trio.testing.MockClock, nursery: trio.Nursery, tmp_path: Path
+) -> None:
+    run = await serve(nursery, tmp_path, ocpp=SLOW_CALLS, **FIRMWARE)
+    fleet, stop, rec = await run_fleet(run, tmp_path, 1)
+    async with trio.open_nursery() as inner, await client(run) as api:
+        inner.start_soon(fleet.run)
+        await booted(run, 1)
+        signed = {"signature": "c2lnbmF0dXJl", "signing_certificate": "-----BEGIN CERTIFICATE-----"}
+        image = await catalogue(api, "3.0.0", b"EVGW-FW 3.0.0\n", **signed)
+        campaign = await start_campaign(api, image)
+        done = await until_state(api, campaign["id"], "completed", "halted")
+        assert done["state"] == "completed", done
+        notes = [h["note"] for h in done["targets"][0]["history"]]
+        assert "SignedUpdateFirmware accepted" in notes
+        assert "SignatureVerified" in notes  # the security extension's status sequence
+        assert "booted with 3.0.0" in notes
+        stop.set()
+    assert rec.errors() == 0, rec.error_samples
+
+
 async def test_a_failed_canary_halts_the_campaign(
     clock: trio.testing.MockClock, nursery: trio.Nursery, tmp_path: Path
 ) -> None:

@@ -57,10 +57,10 @@ IMAGE_FIELDS = (
     Field(
         "signature",
         Kind.STRING,
-        "base64 signature of the image (signed updates)",
+        "base64 signature of the image (signed updates; OCPP allows 800 characters)",
         nullable=True,
         minimum=1,
-        maximum=5000,
+        maximum=800,
     ),
     Field(
         "signing_certificate",
