@@ -11,6 +11,12 @@ Hooks:
 - ``async def transaction_cost(request: CostRequest) -> Decimal | None`` — the final cost of a
   2.x transaction, sent as TransactionEventResponse.totalCost on its Ended event (billing's
   hook; a component may add itself to ``ctx.plugins.plugins``)
+- ``iso15118_ev_certificate`` / ``iso15118_certificate_status`` — see
+  ``evgw.ocpp.control._iso15118`` (Get15118EVCertificate, GetCertificateStatus)
+
+Built-in components that add themselves (after the configured plugins, so those win):
+billing (``transaction_cost``), ocpp_control (``authorize``: a transaction starting on a
+reserved EVSE for another token gets NotAtThisTime).
 """
 
 from __future__ import annotations
@@ -56,6 +62,7 @@ class AuthRequest:
     id_token: str
     token_type: str
     default: AuthDecision  # what evgw decided from its own token table
+    evse_id: int | None = None  # the EVSE a transaction starts on (None: Authorize, unknown)
 
 
 @attrs.frozen

@@ -184,6 +184,7 @@ async def test_a_wrong_certificate_during_an_upgrade_to_3_is_refused(tls: TlsSet
         ({"profile": 1}, "not_higher"),  # equal: only raising
         ({"profile": 0}, None),  # below the field's minimum: 422
         ({"profile": 2}, "no_url"),  # 2.x needs the URL (none configured)
+        ({"profile": 2, "csms_url": "ws://csms.example/ocpp"}, "not_wss"),
     ],
 )
 async def test_bad_upgrade_requests(tls: TlsSetup, body: dict[str, Any], code: str | None) -> None:

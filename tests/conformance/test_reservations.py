@@ -120,7 +120,7 @@ async def test_H03_transaction_uses_the_reservation(running: Running) -> None:
             await http.post("/reservations", json=body(evse_id=2, id_token="X", group_id="G1"))
         ).json()["id"]
         other = (await http.post("/reservations", json=body(evse_id=3, id_token="X"))).json()["id"]
-        await cp.result("TransactionEvent", started_on(1, "TAG2", "T1", reservationId=by_id))
+        await cp.result("TransactionEvent", started_on(1, "TAG1", "T1", reservationId=by_id))
         await cp.result("TransactionEvent", started_on(2, "MEMBER", "T2"))
         await cp.result("TransactionEvent", started_on(3, "TAG2", "T3"))  # not its token
 
@@ -138,6 +138,39 @@ async def test_H03_transaction_uses_the_reservation(running: Running) -> None:
         assert (await reservation(http, by_id))["transaction_id"] is not None
         await eventually(conflict)
         assert await status(other) == "active"
+
+
+async def test_H03_reserved_evse_starts_only_for_its_token_or_group(running: Running) -> None:
+    await add_token(running, "MEMBER", group_id="G1")
+    await add_token(running, "TAG2")
+    async with charger(running) as cp, admin_api(running) as http:
+        await http.post("/reservations", json=body(group_id="G1"))
+
+        async def status(evse: int, token: str, tx_id: str) -> str:
+            reply = await cp.result("TransactionEvent", started_on(evse, token, tx_id))
+            return str(reply["idTokenInfo"]["status"])
+
+        assert await status(1, "TAG2", "A") == "NotAtThisTime"  # the charger ends it
+        assert await status(1, "MEMBER", "B") == "Accepted"  # the reserved group
+        assert await status(2, "TAG2", "C") == "Accepted"  # another EVSE
+        authorize = await cp.result(
+            "Authorize", {"idToken": {"idToken": "TAG2", "type": "ISO14443"}}
+        )
+        assert authorize["idTokenInfo"]["status"] == "Accepted"  # no EVSE named: not refused
+
+
+async def test_TC_046_16_another_tag_on_a_reserved_connector(running: Running) -> None:
+    await add_token(running, "TAG2")
+    async with charger(running, "ocpp1.6") as cp, admin_api(running) as http:
+        await http.post("/reservations", json=body())
+
+        async def status(connector: int, tag: str) -> str:
+            start = {"connectorId": connector, "idTag": tag, "meterStart": 0, "timestamp": later(0)}
+            return str((await cp.result("StartTransaction", start))["idTagInfo"]["status"])
+
+        assert await status(1, "TAG2") == "Blocked"  # 1.6 spelling of NotAtThisTime
+        assert await status(2, "TAG2") == "Accepted"
+        assert await status(1, "TAG1") == "Accepted"
 
 
 async def test_TC_046_16_start_transaction_with_reservation_id(running: Running) -> None:

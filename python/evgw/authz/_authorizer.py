@@ -158,7 +158,7 @@ class Authorizer:
             facts, token_type, charger_id, evse_id, now=now, cache_ttl_s=self.config.cache_ttl_s
         )
         shown_type = token_type or (facts.token.type if facts else "ISO14443")
-        request = AuthRequest(charger_id, id_token, shown_type, default)
+        request = AuthRequest(charger_id, id_token, shown_type, default, evse_id)
         return await self._plugins.decide("authorize", request, AuthDecision) or default
 
     async def session_started(

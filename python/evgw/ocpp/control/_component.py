@@ -38,6 +38,7 @@ class OcppControl(Component):
         self._send, self._receive = trio.open_memory_channel[Followed](10_000)
         ctx.events.subscribe(TransactionStarted, self._follow)
         ctx.events.subscribe(ChargerBooted, self._follow)
+        ctx.plugins.plugins.append(self.reservations)  # the `authorize` hook
 
     def api(self) -> ApiExtension | None:
         from evgw.ocpp.control._api import control_api  # noqa: PLC0415  (api imports us)

@@ -14,12 +14,16 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+import attrs
+
 from evgw.components import ComponentContext
+from evgw.domain import TokenStatus
 from evgw.events import ReservationStatusChanged, TransactionStarted
 from evgw.gateway._commands import ChargerNotConnected, CommandError
 from evgw.ocpp._time import format_timestamp
 from evgw.ocpp.control import _reservation_store as rs
 from evgw.ocpp.control._reservation_store import Reservation
+from evgw.plugins import AuthDecision, AuthRequest
 
 log = logging.getLogger("evgw.ocpp.control")
 
@@ -146,6 +150,20 @@ class Reservations:
                     transaction_id=e.transaction_id,
                     detail=detail,
                 )
+
+    async def authorize(self, request: AuthRequest) -> AuthDecision | None:
+        """The `authorize` hook: a transaction starting on a reserved EVSE for a token that
+        is neither the reserved one nor of its group gets NotAtThisTime (the charger ends it);
+        anything else is left to the token table."""
+        default = request.default
+        if request.evse_id is None or default.status != TokenStatus.ACCEPTED:
+            return None
+        op = functools.partial(rs.live, charger_id=request.charger_id)
+        for r in await self.ctx.store.read(op):
+            if r.evse_id == request.evse_id and not r.admits(request.id_token, default.group_id):
+                log.info("%s: EVSE %d reserved (%d)", request.charger_id, r.evse_id, r.id)
+                return attrs.evolve(default, status=TokenStatus.NOT_AT_THIS_TIME)
+        return None
 
     async def _used(self, r: Reservation, transaction_id: str) -> None:
         op = functools.partial(

@@ -93,7 +93,10 @@ class ProfileUpgrades:
             raise UpgradeRefused("no_client_ca", "profile 3 needs ocpp.tls.client_ca")
         if request.profile in (1, 2) and reg.password_hash is None:
             raise UpgradeRefused("no_password", "profiles 1 and 2 need a password set first")
-        return request.csms_url or tls.public_url
+        url = request.csms_url or tls.public_url
+        if url and request.profile >= 2 and not url.startswith("wss://"):
+            raise UpgradeRefused("not_wss", "profiles 2 and 3 need a wss:// URL")
+        return url
 
     async def start(self, reg: ChargerRegistration, request: UpgradeRequest) -> UpgradeOutcome:
         url = self.check(reg, request)
