@@ -71,11 +71,12 @@ class Connection:
         self._dispatch = dispatch
         self._settings = settings
         self._bucket = TokenBucket(settings.messages_per_second, settings.message_burst)
-        self._call_lock = trio.Lock()
+        self._call_lock: trio.Lock | None = None  # made on the first CALL (idle memory)
         self._pending: _Pending | None = None
         self._wait_scope = trio.CancelScope()  # the current wait for a frame, never a handler
         self._stopping = False
-        self._done = trio.Event()
+        self._finished = False
+        self._done: trio.Event | None = None  # made when close() has to wait
         self.closing_reason: str | None = None
         self.ping_in_flight = False
 
@@ -94,14 +95,19 @@ class Connection:
             await self._receive_loop()
         finally:
             self._fail_pending(CallTimeout("connection closed"))
-            self._done.set()
+            self._finished = True
+            if self._done is not None:
+                self._done.set()
 
     async def close(self, reason: str, code: int = 1000) -> None:
         """Stop reading, finish the CALL being handled, then close the socket (bounded)."""
         self.closing_reason = reason
         self._stop_reading()
-        with trio.move_on_after(self._settings.call_timeout_s):
-            await self._done.wait()
+        if not self._finished:
+            if self._done is None:
+                self._done = trio.Event()
+            with trio.move_on_after(self._settings.call_timeout_s):
+                await self._done.wait()
         with trio.move_on_after(2):
             await self._ws.aclose(code, reason[:120])
 
@@ -225,6 +231,8 @@ class Connection:
         timeout = self._settings.call_timeout_s if timeout is None else timeout
         try:
             with trio.fail_after(timeout):
+                if self._call_lock is None:
+                    self._call_lock = trio.Lock()
                 async with self._call_lock:
                     return await self._call_locked(action, payload)
         except trio.TooSlowError:

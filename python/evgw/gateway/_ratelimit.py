@@ -6,6 +6,8 @@ import trio
 
 
 class TokenBucket:
+    __slots__ = ("_burst", "_rate", "_stamp", "_tokens", "throttled")
+
     def __init__(self, rate_per_s: float, burst: int) -> None:
         if rate_per_s <= 0 or burst < 1:
             raise ValueError("rate must be positive and burst at least 1")
