@@ -69,6 +69,16 @@ async def measure(url: str, pid: int, base: int, extra: int) -> dict[str, float]
     return {"rss_mb": round(after / 1024), "kib_per_connection": round((after - before) / extra, 1)}
 
 
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (a graceful drain of thousands of connections can take a while), then SIGKILL."""
+    proc.terminate()
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", type=int, default=500)
@@ -83,8 +93,7 @@ def main() -> None:
         try:
             results["evgw"] = trio.run(measure, url, proc.pid, args.base, args.connections)
         finally:
-            proc.terminate()
-            proc.wait(10)
+            _stop(proc)
     floor = Path(__file__).with_name("bench_ws_floor.py")
     cmd = [sys.executable, str(floor), "--serve", "--port", str(FLOOR_PORT)]
     proc = subprocess.Popen(cmd)
@@ -93,8 +102,7 @@ def main() -> None:
         url = f"ws://127.0.0.1:{FLOOR_PORT}/floor"
         results["floor"] = trio.run(measure, url, proc.pid, args.base, args.connections)
     finally:
-        proc.terminate()
-        proc.wait(10)
+        _stop(proc)
     print(json.dumps(results, indent=2))
 
 
