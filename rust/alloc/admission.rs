@@ -1,6 +1,7 @@
-//! 6 A admission: who charges this tick. Each admitted connector gets its lower bound
-//! (≥ 6 A) in every row it loads; the rest are paused. Order: priority class, then
-//! hysteresis tiers that keep charging EVs charging and rotate paused ones slowly.
+//! Admission: who charges this tick, and from which level the filling starts. Each admitted
+//! connector gets its lower bound (≥ 6 A), or its need when urgent, in every row it loads;
+//! the rest are paused. Order: priority class, then hysteresis tiers that keep charging EVs
+//! charging and rotate paused ones slowly, with a need pass for urgent connectors.
 
 use super::complex::C64;
 use super::demand::{Bounds, Demand, Settings};
@@ -20,15 +21,23 @@ fn tier(d: &Demand, s: &Settings) -> u8 {
 /// Sort key of the need pass: priority class, then the most urgent first (the largest
 /// share of its maximum it needs to meet its departure target).
 fn need_key(b: &Bounds, d: &Demand, i: usize) -> (u16, f64, u32) {
-    let class = u16::from(d.priority) << 8;
+    let class = u16::from(d.priority) << 8 | NEED << 4;
     (class, -b.floor / b.ub, index(i))
 }
 
-/// Sort key of the 6 A pass: priority class (after its need pass), tier, then within a tier
-/// the most recent starter stays (charging) and the longest waiter goes first (paused); the
-/// index breaks ties.
+/// Stages inside a priority class: charging EVs not yet due for rotation keep their 6 A,
+/// then the need pass, then everyone else's 6 A.
+const KEEP: u16 = 0;
+const NEED: u16 = 1;
+const REST: u16 = 2;
+
+/// Sort key of the 6 A pass: priority class, stage, tier, then within a tier the most
+/// recent starter stays (charging) and the longest waiter goes first (paused); the index
+/// breaks ties.
 fn key(d: &Demand, s: &Settings, i: usize) -> (u16, f64, u32) {
-    let class = u16::from(d.priority) << 8 | 1 << 4 | u16::from(tier(d, s));
+    let tier = tier(d, s);
+    let stage = if tier == 0 { KEEP } else { REST };
+    let class = u16::from(d.priority) << 8 | stage << 4 | u16::from(tier);
     let age = if d.is_charging() {
         d.state_age_s
     } else {
@@ -42,9 +51,10 @@ fn index(i: usize) -> u32 {
 }
 
 /// Per connector, the level it starts filling from (0 = paused), and the row values with
-/// every admitted connector there. Two passes per priority class: urgent connectors (a
-/// known need above their lower bound) get their need first, most urgent first, where it
-/// fits; then everyone not yet in gets its lower bound (≥ 6 A) where that fits.
+/// every admitted connector there. Per priority class: charging connectors not yet due for
+/// rotation keep their lower bound (hysteresis); then urgent connectors (a known need above
+/// their lower bound) are raised to their need, most urgent first, where it fits; then
+/// everyone not yet in gets its lower bound (≥ 6 A) where that fits.
 pub fn admit(
     problem: &impl Rows,
     bounds: &[Option<Bounds>],
@@ -66,14 +76,20 @@ pub fn admit(
     let mut start = vec![0.0; demands.len()];
     for &(class, _, i) in &keyed {
         let i = i as usize;
-        if start[i] > 0.0 {
+        let b = bounds[i].expect("candidates have bounds");
+        let level = if class >> 4 & 0xf == NEED {
+            b.floor
+        } else {
+            b.lb
+        };
+        // start is 0, lb or the floor (≥ lb): only a first admission or a raise goes on
+        let up = level - start[i];
+        if up <= 0.0 {
             continue;
         }
-        let b = bounds[i].expect("candidates have bounds");
-        let level = if class & (1 << 4) == 0 { b.floor } else { b.lb };
-        if problem.conn_all(i, |r, c| rows[r].fits(values[r] + c.scale(level))) {
+        if problem.conn_all(i, |r, c| rows[r].fits(values[r] + c.scale(up))) {
             start[i] = level;
-            problem.conn_each(i, |r, c| values[r] += c.scale(level));
+            problem.conn_each(i, |r, c| values[r] += c.scale(up));
         }
     }
     (start, values)

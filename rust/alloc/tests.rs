@@ -117,6 +117,21 @@ fn over_the_limit_with_nothing_managed_pauses_all_and_alarms() {
 }
 
 #[test]
+fn an_urgent_connector_gets_its_need_before_others_get_6_a() {
+    // 24 A: an EV needing 18 A to meet its departure and three without a known need; at
+    // 6 A each the four would fit, but the urgent one comes first and only one other fits
+    let mut urgent = ev(0, L123);
+    urgent.need_a = 18.0;
+    let a = run(&site(24.0), &[ev(0, L123), urgent, ev(0, L123), ev(0, L123)]);
+    assert_eq!(a.limits, vec![6.0, 18.0, 0.0, 0.0]);
+    // a charging EV not yet due for rotation keeps its 6 A ahead of the need pass
+    let mut charging = ev(0, L123);
+    charging.last_limit_a = 10.0;
+    let a = run(&site(24.0), &[ev(0, L123), urgent, charging]);
+    assert_eq!(a.limits, vec![0.0, 18.0, 6.0]);
+}
+
+#[test]
 fn the_unbalance_row_caps_single_phase_load() {
     // |I_p - I_q| <= 10 A: two L1-only EVs share 10 A (one paused), a three-phase EV and an
     // L2 EV are not held back by it (the L2 one even lets L1 grow)
