@@ -122,7 +122,10 @@ fn an_urgent_connector_gets_its_need_before_others_get_6_a() {
     // 6 A each the four would fit, but the urgent one comes first and only one other fits
     let mut urgent = ev(0, L123);
     urgent.need_a = 18.0;
-    let a = run(&site(24.0), &[ev(0, L123), urgent, ev(0, L123), ev(0, L123)]);
+    let a = run(
+        &site(24.0),
+        &[ev(0, L123), urgent, ev(0, L123), ev(0, L123)],
+    );
     assert_eq!(a.limits, vec![6.0, 18.0, 0.0, 0.0]);
     // a charging EV not yet due for rotation keeps its 6 A ahead of the need pass
     let mut charging = ev(0, L123);
