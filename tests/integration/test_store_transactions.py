@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import trio
-from evgw.domain import ChargerRegistration, MeterBatch, MeterSample, StartTx, StopTx
+from evgw.domain import ChargerRegistration, MeterBatch, MeterSample, StartTx, StopTx, TxEvent
 from evgw.store import Store, open_store
 
 T0 = datetime(2025, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -237,3 +237,28 @@ async def test_list_transactions_filters_and_pages(store: Store) -> None:
     assert [t.id for t in page] == ids[3:1:-1]
     assert len(await store.list_transactions(status="active")) == 6
     assert await store.list_transactions(status="completed") == []
+
+
+async def test_two_201_transactions_with_the_same_start_are_both_kept(store: Store) -> None:
+    """The 1.6 natural key (charger, evse, connector, token, meter start, start time) does
+    not apply to 2.x: their transactionId tells them apart (a station that restarts its
+    meter reading at 0 and its clock at boot can repeat the rest)."""
+    await store.put_charger(ChargerRegistration(id="CS1"))
+
+    def started(tx: str) -> TxEvent:
+        return TxEvent(
+            "CS1", tx, 0, "Started", "Authorized", T0, T0, evse_id=1, connector_id=1,
+            id_token="TAG1", meter_start_wh=0,
+        )  # fmt: skip
+
+    first = await store.transaction_event(started("A"))
+    second = await store.transaction_event(started("B"))
+    assert first.transaction_id != second.transaction_id
+    assert not second.duplicate
+    ours = await store.list_transactions(charger_id="CS1", limit=10, offset=0)
+    assert len(ours) == 2
+    # 1.6 keeps its natural-key de-duplication beside them
+    once = await store.start_transaction(start("CS1", meter=0))
+    again = await store.start_transaction(start("CS1", meter=0))
+    assert again.duplicate
+    assert again.transaction_id == once.transaction_id

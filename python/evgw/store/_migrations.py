@@ -173,11 +173,26 @@ CREATE UNIQUE INDEX meter_samples_natural ON meter_samples (
 )
 """
 
+# The 1.6 natural keys (a retried StartTransaction / orphan StopTransaction is the same
+# transaction) hold for 1.6 rows only: 2.x transactions are told apart by their
+# transactionId, and two of them may share a start (a station whose meter and clock restart).
+_V4 = """
+DROP INDEX transactions_start_key;
+CREATE UNIQUE INDEX transactions_start_key ON transactions
+    (charger_id, evse_id, connector_id, id_token, meter_start_wh, started_at)
+    WHERE ocpp_tx_id IS NULL;
+DROP INDEX transactions_orphan_key;
+CREATE UNIQUE INDEX transactions_orphan_key ON transactions
+    (charger_id, reported_id, meter_stop_wh, stopped_at)
+    WHERE ocpp_tx_id IS NULL
+"""
+
 #: (version, SQL for every backend, or {backend: SQL}).
 MIGRATIONS: list[tuple[int, Step]] = [
     (1, _V1),
     (2, _V2),
     (3, _V3),
+    (4, _V4),
 ]
 
 #: Modules of the parts that own tables beside the core (each has ``COMPONENT: str`` and

@@ -20,7 +20,7 @@ OCPP16_ID_MAX = 2**31 - 1  # chargers hold transactionId in an int32
 
 _START_KEY = (
     "charger_id = ? AND evse_id = ? AND connector_id = ? AND id_token = ? "
-    "AND meter_start_wh = ? AND started_at = ?"
+    "AND meter_start_wh = ? AND started_at = ? AND ocpp_tx_id IS NULL"
 )
 
 
@@ -61,7 +61,7 @@ def start_transaction(db: Db, s: StartTx) -> StartOutcome:
         " meter_start_wh, started_at, status, reservation_id, auth_status, start_received_at,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?) "
         "ON CONFLICT (charger_id, evse_id, connector_id, id_token, meter_start_wh, started_at)"
-        " DO NOTHING RETURNING ocpp16_id",
+        " WHERE ocpp_tx_id IS NULL DO NOTHING RETURNING ocpp16_id",
         (
             *(tx_id, _next_ocpp16_id(db), *key_params, s.reservation_id, s.auth_status),
             *(db.ts(s.received_at), db.ts(now())),
@@ -136,7 +136,10 @@ def _orphan_stop(db: Db, s: StopTx) -> StopOutcome:
     """No matching start: keep the stop as an orphan transaction and flag it for review."""
     reported = s.transaction_id or str(s.ocpp16_id if s.ocpp16_id is not None else -1)
     key = (s.charger_id, reported, s.meter_stop_wh, db.ts(s.stopped_at))
-    where = "charger_id = ? AND reported_id = ? AND meter_stop_wh = ? AND stopped_at = ?"
+    where = (
+        "charger_id = ? AND reported_id = ? AND meter_stop_wh = ? AND stopped_at = ?"
+        " AND ocpp_tx_id IS NULL"
+    )
     row = db.one(f"SELECT id FROM transactions WHERE {where}", key)
     if row is None:
         tx_id = codec.new_transaction_id()
@@ -144,8 +147,8 @@ def _orphan_stop(db: Db, s: StopTx) -> StopOutcome:
             "INSERT INTO transactions (id, charger_id, evse_id, connector_id, id_token, "
             "stop_id_token, meter_stop_wh, stopped_at, stop_reason, status, reported_id, "
             "stop_received_at, created_at) VALUES (?, ?, 0, 0, ?, ?, ?, ?, ?, 'orphan', ?, ?, ?) "
-            "ON CONFLICT (charger_id, reported_id, meter_stop_wh, stopped_at) DO NOTHING "
-            "RETURNING id",
+            "ON CONFLICT (charger_id, reported_id, meter_stop_wh, stopped_at)"
+            " WHERE ocpp_tx_id IS NULL DO NOTHING RETURNING id",
             (
                 *(tx_id, s.charger_id, s.id_token, s.id_token, s.meter_stop_wh),
                 *(db.ts(s.stopped_at), s.reason, reported, db.ts(s.received_at), db.ts(now())),
