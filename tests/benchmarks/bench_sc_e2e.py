@@ -22,6 +22,8 @@ import trio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from evgw.testing.fleet import raise_fd_limit
+
 from tests.integration.sc_fleet_harness import FleetRun, Scenario, feasible, run_fleet
 
 
@@ -83,7 +85,9 @@ def main() -> None:
         # the production tick and timeouts (the test defaults are tuned for a few chargers)
         smartcharging={"tick_s": 1.0, "call_timeout_s": 10.0, "increase_dwell_s": 5.0},
     )
+    raise_fd_limit()  # two sockets per charger in this one process
     managed = trio.run(one, scenario)
+    print("managed run done", flush=True)
     free = trio.run(one, attrs.evolve(scenario, managed=False))
     print(report(managed, free))
 

@@ -188,7 +188,10 @@ async def run_fleet(nursery: trio.Nursery, tmp_path: Path, scenario: Scenario) -
     overrides = {"response_lag_s": max(lag_real, 0.05), "tx_profile_duration_s": 86_400}
     config = sc_config(tmp_path, **overrides, **scenario.smartcharging)
     config["smartcharging"]["enabled"] = scenario.managed
-    config["ocpp"] = {**config.get("ocpp", {}), "messages_per_second": 1000.0}
+    # a big fleet connects at once from one address: room for the handshakes (each checks a
+    # password) and no brute-force throttle on the slow ones
+    ocpp = {"messages_per_second": 1000.0}
+    config["ocpp"] = {**config.get("ocpp", {}), **ocpp, "auth_failures_per_minute": 100_000}
     running = await start_server(nursery, config)
     fleet_specs, names = specs(scenario)
     store = running.server.store
@@ -212,7 +215,7 @@ async def run_fleet(nursery: trio.Nursery, tmp_path: Path, scenario: Scenario) -
     fleet = Fleet(env(running, tmp_path, stop, scenario), fleet_specs)
     before = tx_profiles_sent()
     async with trio.open_nursery() as inner:
-        inner.start_soon(fleet.run)
+        inner.start_soon(fleet.run, scenario.chargers / 50)  # ramp: 50 connections/s
         with trio.fail_after(60 + scenario.chargers):  # the handshakes verify passwords (KDF)
             while fleet.statistics().online < scenario.chargers:  # noqa: ASYNC110
                 await trio.sleep(0.05)
