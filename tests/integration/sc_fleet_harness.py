@@ -43,6 +43,7 @@ class Scenario:
     meter_interval_s: float = 5.0  # simulated seconds
     managed: bool = True
     sample_s: float = 0.02
+    fleet_tick_s: float = 0.05  # the simulated chargers' step (real s): raise it for big fleets
     smartcharging: dict[str, Any] = attrs.field(factory=dict)  # config overrides
 
 
@@ -107,7 +108,7 @@ def env(running: Running, tmp_path: Path, stop: trio.Event, scenario: Scenario) 
         model=ModelSettings(
             connectors=2, lag_s=scenario.lag_sim_s, meter_interval_s=scenario.meter_interval_s
         ),
-        tick_s=0.05,
+        tick_s=scenario.fleet_tick_s,
         heartbeat_s=300.0,
         call_timeout_s=30.0,
     )
