@@ -61,7 +61,7 @@ def _roots(runtime: Any, result: Any, lives: dict[Any, Any]) -> list[SiteLoad]:
     roots = {n.id for n in site.nodes if n.parent is None}
     out = []
     for root in sorted(roots):
-        rows = [r for r in result.rows if r["node"] == root and r["phase"] != "W"]
+        rows = [r for r in result.rows if r["node"] == root and r["phase"] in ("L1", "L2", "L3")]
         if not rows:
             continue  # an unlimited root has no rows
         row = min(rows, key=lambda r: r["limit"] - (r["measured"] or 0.0))  # the tightest
