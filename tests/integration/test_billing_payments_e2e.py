@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -118,6 +119,19 @@ async def adhoc(api: httpx.AsyncClient, adhoc_id: str) -> dict[str, Any]:
     return got
 
 
+@asynccontextmanager
+async def booted_16(
+    running: Running, responses: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] | None = None
+) -> AsyncIterator[ScriptedCharger]:
+    """CP1 on 1.6, booted; it answers GetConfiguration with no keys unless `responses` says
+    otherwise."""
+    async with connect_charger(running.charger_url("CP1"), user="CP1", password=PASSWORD) as cp:
+        cp.responses["GetConfiguration"] = lambda p: {"configurationKey": []}
+        cp.responses.update(responses or {})
+        await cp.result("BootNotification", BOOT)
+        yield cp
+
+
 async def start_paid_session(
     api: httpx.AsyncClient, cp: ScriptedCharger, pm: str, hold: int
 ) -> tuple[str, int, str]:
@@ -149,9 +163,7 @@ async def _state(api: httpx.AsyncClient, adhoc_id: str, state: str) -> bool:
 async def test_adhoc_hold_increment_capture(
     running: Running, api: httpx.AsyncClient, standin: StripeStandIn
 ) -> None:
-    async with connect_charger(running.charger_url("CP1"), user="CP1", password=PASSWORD) as cp:
-        cp.responses["GetConfiguration"] = lambda p: {"configurationKey": []}
-        await cp.result("BootNotification", BOOT)
+    async with booted_16(running) as cp:
         adhoc_id, tx, _ = await start_paid_session(api, cp, "pm_card_visa", 1000)
         # 14 kWh x 0.60 = 8.40 EUR: above 80 % of the 10.00 hold -> raised by half, to 15.00
         await cp.result("MeterValues", register_value(tx, 114_000, -1800))
@@ -188,9 +200,7 @@ async def _held(api: httpx.AsyncClient, adhoc_id: str, minor: int) -> dict[str, 
 async def test_adhoc_stops_the_session_when_the_hold_cannot_be_raised(
     running: Running, api: httpx.AsyncClient, standin: StripeStandIn
 ) -> None:
-    async with connect_charger(running.charger_url("CP1"), user="CP1", password=PASSWORD) as cp:
-        cp.responses["GetConfiguration"] = lambda p: {"configurationKey": []}
-        await cp.result("BootNotification", BOOT)
+    async with booted_16(running) as cp:
         adhoc_id, tx, _ = await start_paid_session(api, cp, "pm_card_no_increment", 1000)
         # 16 kWh: 9.60 EUR, 96 % of the hold: stop
         await cp.result("MeterValues", register_value(tx, 116_000, -1800))
@@ -209,10 +219,8 @@ async def test_adhoc_stops_the_session_when_the_hold_cannot_be_raised(
 async def test_a_hold_without_a_session_is_voided_and_a_refused_start_fails(
     running: Running, api: httpx.AsyncClient, standin: StripeStandIn
 ) -> None:
-    async with connect_charger(running.charger_url("CP1"), user="CP1", password=PASSWORD) as cp:
-        cp.responses["GetConfiguration"] = lambda p: {"configurationKey": []}
-        cp.responses["RemoteStartTransaction"] = lambda p: {"status": "Rejected"}
-        await cp.result("BootNotification", BOOT)
+    refuse = {"RemoteStartTransaction": lambda p: {"status": "Rejected"}}
+    async with booted_16(running, refuse):
         body = {"charger_id": "CP1", "payment_method": "pm_card_visa", "amount_minor": 2000}
         made = (await api.post("/payments/adhoc", json=body)).json()
         await until(lambda: _state(api, made["id"], "FAILED"))
@@ -246,9 +254,7 @@ async def deliver(
 async def test_webhooks_signature_duplicates_and_order(
     running: Running, api: httpx.AsyncClient, standin: StripeStandIn
 ) -> None:
-    async with connect_charger(running.charger_url("CP1"), user="CP1", password=PASSWORD) as cp:
-        cp.responses["GetConfiguration"] = lambda p: {"configurationKey": []}
-        await cp.result("BootNotification", BOOT)
+    async with booted_16(running) as cp:
         adhoc_id, tx, _ = await start_paid_session(api, cp, "pm_card_visa", 1000)
         stop = {"transactionId": tx, "meterStop": 105_000, "timestamp": now_ts(1)}
         await cp.result("StopTransaction", stop)
@@ -287,9 +293,7 @@ async def test_webhooks_signature_duplicates_and_order(
 async def test_a_hold_cancelled_at_stripe_is_voided_by_its_webhook(
     running: Running, api: httpx.AsyncClient, standin: StripeStandIn
 ) -> None:
-    async with connect_charger(running.charger_url("CP1"), user="CP1", password=PASSWORD) as cp:
-        cp.responses["GetConfiguration"] = lambda p: {"configurationKey": []}
-        await cp.result("BootNotification", BOOT)
+    async with booted_16(running) as cp:
         adhoc_id, _, _ = await start_paid_session(api, cp, "pm_card_visa", 1000)
         ref = (await adhoc(api, adhoc_id))["payment"]["reference"]
         standin.intents[ref].status = "canceled"  # e.g. the hold expired at Stripe
@@ -302,13 +306,9 @@ async def test_a_hold_cancelled_at_stripe_is_voided_by_its_webhook(
 async def test_running_cost_reaches_a_california_charger(
     running: Running, api: httpx.AsyncClient
 ) -> None:
-    async with connect_charger(running.charger_url("CP1"), user="CP1", password=PASSWORD) as cp:
-        cp.responses["GetConfiguration"] = lambda p: {
-            "configurationKey": [
-                {"key": "CustomDisplayCostAndPrice", "readonly": True, "value": "true"}
-            ]
-        }
-        await cp.result("BootNotification", BOOT)
+    california = [{"key": "CustomDisplayCostAndPrice", "readonly": True, "value": "true"}]
+    config = {"GetConfiguration": lambda p: {"configurationKey": california}}
+    async with booted_16(running, config) as cp:
         begin = {
             "connectorId": 1,
             "idTag": "TAG1",
