@@ -55,14 +55,14 @@ class FakeCharger:
 
     def remote_start(self, connector_id: int, id_tag: str) -> bool:
         if self.model.connectors[connector_id].ev is None:
-            self.plug(connector_id)
+            self.plug(connector_id, id_tag)
         started = self.model.start_tx(connector_id, id_tag, self.now()) is not None
         self.pump()
         return started
 
-    def plug(self, connector_id: int) -> None:
+    def plug(self, connector_id: int, id_tag: str | None = None) -> bool:
         ev = EV(phases=3, max_current_a=16, capacity_wh=1e6, energy_wanted_wh=5e5)
-        self.model.plug_in(connector_id, ev, 1e9, self.now())
+        return self.model.plug_in(connector_id, ev, 1e9, self.now(), id_tag)
 
     def set_heartbeat_interval(self, seconds: float) -> None:
         self.heartbeat_s = seconds

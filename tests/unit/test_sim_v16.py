@@ -126,3 +126,25 @@ async def test_configuration_and_unknown_actions(cp: FakeCharger) -> None:
     with pytest.raises(CallRefused) as caught:
         call(cp, "FlyToTheMoon", {})
     assert caught.value.code == "NotImplemented"
+
+
+async def test_security_extension_get_log_uploads(cp: FakeCharger) -> None:
+    body = {"logType": "SecurityLog", "requestId": 9, "log": {"remoteLocation": "ftp://x/logs"}}
+    reply = call(cp, "GetLog", body)
+    assert reply["status"] == "Accepted"
+    await run_tasks(cp)
+    notes = cp.frames("LogStatusNotification")
+    assert notes == [
+        {"status": "Uploading", "requestId": 9},
+        {"status": "Uploaded", "requestId": 9},
+    ]
+    assert (cp.output_dir / "diagnostics" / reply["filename"]).read_text().startswith("charger CP1")
+
+
+async def test_extended_trigger_message(cp: FakeCharger) -> None:
+    reply = call(cp, "ExtendedTriggerMessage", {"requestedMessage": "LogStatusNotification"})
+    assert reply == {"status": "Accepted"}
+    assert cp.frames("LogStatusNotification") == [{"status": "Idle"}]
+    reply = call(cp, "ExtendedTriggerMessage", {"requestedMessage": "Heartbeat"})
+    assert reply == {"status": "Accepted"}
+    assert cp.frames("Heartbeat") == [{}]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 
 from evgw.testing.fleet._ev import EV, VOLTAGE
 from evgw.testing.fleet._events import Tx
+
+if TYPE_CHECKING:
+    from evgw.testing.fleet._reservations import Reservation
 
 MIN_CURRENT_A = 6.0  # IEC 61851: below this an EV pauses
 
@@ -23,6 +28,7 @@ class Connector:
     ev: EV | None = None
     departure_s: float | None = None
     tx: Tx | None = None
+    reservation: Reservation | None = None
     register_wh: float = 0.0
     power_w: float = 0.0
     target_a: float | None = None
@@ -88,7 +94,7 @@ class Connector:
 
     def _idle_status(self) -> str:
         if self.ev is None:
-            return "Available"
+            return "Available" if self.reservation is None else "Reserved"
         return "Finishing" if self.finishing else "Preparing"
 
     def current_a(self) -> tuple[float, ...]:

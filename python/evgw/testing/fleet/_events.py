@@ -18,6 +18,7 @@ class Tx:
     csms_id: int | None = None
     ocpp_id: str | None = None  # 2.0.1 transactionId (chosen by the station)
     seq_no: int = 0  # 2.0.1 TransactionEvent sequence number
+    reservation_id: int | None = None  # the reservation this transaction ended (used)
 
     @property
     def ref(self) -> int | str | None:
@@ -63,4 +64,13 @@ class MeterSample:
     soc_pct: float | None
 
 
-Event = StatusChanged | TxStarted | TxStopped | MeterSample
+@attrs.frozen
+class ReservationEnded:
+    """A reservation expired (2.0.1 reports it: ReservationStatusUpdate)."""
+
+    reservation_id: int
+    reason: str  # Expired
+    at_s: float
+
+
+Event = StatusChanged | TxStarted | TxStopped | MeterSample | ReservationEnded

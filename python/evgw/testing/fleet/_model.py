@@ -6,6 +6,7 @@ Time is passed in (simulated seconds); what the charger would report is appended
 from __future__ import annotations
 
 import random
+from collections import deque
 from collections.abc import Collection, Sequence
 
 import attrs
@@ -15,12 +16,16 @@ from evgw.testing.fleet._ev import EV, VOLTAGE
 from evgw.testing.fleet._events import (
     Event,
     MeterSample,
+    ReservationEnded,
     StatusChanged,
     Tx,
     TxStarted,
     TxStopped,
 )
 from evgw.testing.fleet._profiles import ProfileStore
+from evgw.testing.fleet._reservations import Reservation, Reservations, refusal
+
+HISTORY = 20  # finished transactions a charger remembers (CustomerInformation reports them)
 
 
 @attrs.frozen
@@ -42,12 +47,19 @@ class ChargerModel:
         self.events: list[Event] = []
         self.id_tags = list(id_tags) or ["SIMTAG"]
         self.rng = rng
+        self.reservations = Reservations()
+        self.history: deque[tuple[Tx, int]] = deque(maxlen=HISTORY)  # (tx, meter stop Wh)
         self._tx_ids = 0
 
     # EVs --------------------------------------------------------------------------------------
-    def plug_in(self, cid: int, ev: EV, departure_s: float, now: float) -> bool:
+    def plug_in(
+        self, cid: int, ev: EV, departure_s: float, now: float, id_tag: str | None = None
+    ) -> bool:
+        """An EV plugs in; not into a connector reserved for another token than `id_tag`."""
         conn = self.connectors[cid]
         if conn.ev is not None or conn.faulted or not conn.operative:
+            return False
+        if conn.reservation is not None and (id_tag is None or not conn.reservation.admits(id_tag)):
             return False
         self.advance(now)
         conn.ev, conn.departure_s, conn.finishing = ev, departure_s, False
@@ -69,9 +81,15 @@ class ChargerModel:
         conn = self.connectors[cid]
         if conn.tx is not None or conn.ev is None or conn.faulted or not conn.operative:
             return None
+        allowed, used = self._reservation_for(conn, id_tag)
+        if not allowed:
+            return None
         self.advance(now)
         self._tx_ids += 1
         tx = Tx(self._tx_ids, cid, id_tag, int(conn.register_wh), now)
+        if used is not None:
+            tx.reservation_id = used.id
+            self.cancel_reservation(used.id, now)
         conn.tx, conn.next_meter_s = tx, now + self.settings.meter_interval_s
         self.events.append(TxStarted(tx, now))
         conn.limit_now(self._target_a(conn, now))
@@ -89,6 +107,7 @@ class ChargerModel:
         conn.tx, conn.finishing = None, conn.ev is not None
         conn.step(now, conn.target_a)
         self.events.append(TxStopped(tx, int(conn.register_wh), reason, now))
+        self.history.append((tx, int(conn.register_wh)))
         self.profiles.clear(connector_id=cid, purpose="TxProfile")
         self._report(conn, now)
         return tx
@@ -100,9 +119,61 @@ class ChargerModel:
                 return conn.tx
         return None
 
+    # reservations -----------------------------------------------------------------------------
+    def reserve(self, r: Reservation, now: float) -> str:
+        """ReserveNow: Accepted, or Occupied / Faulted / Unavailable. A reservation with the id
+        of an existing one replaces it."""
+        if r.connector_id is None:
+            why = self.reservations.check_anywhere(self.connectors.values(), r)
+        else:
+            why = refusal(self.connectors[r.connector_id], r.id)
+        if why is not None:
+            return why
+        self.cancel_reservation(r.id, now)
+        if r.connector_id is None:
+            self.reservations.anywhere.append(r)
+        else:
+            conn = self.connectors[r.connector_id]
+            conn.reservation = r
+            self._report(conn, now)
+        return "Accepted"
+
+    def cancel_reservation(self, reservation_id: int, now: float) -> Reservation | None:
+        """Remove the reservation (None: there is none with that id)."""
+        found = self.reservations.drop(reservation_id)
+        for conn in self.connectors.values():
+            if conn.reservation is not None and conn.reservation.id == reservation_id:
+                found, conn.reservation = conn.reservation, None
+                self._report(conn, now)
+        return found
+
+    def held_reservations(self) -> list[Reservation]:
+        on_connectors = [c.reservation for c in self.connectors.values() if c.reservation]
+        return [*on_connectors, *self.reservations.anywhere]
+
+    def admits(self, cid: int, id_tag: str) -> bool:
+        """May `id_tag` start on connector `cid` as far as reservations go?"""
+        return self._reservation_for(self.connectors[cid], id_tag)[0]
+
+    def _reservation_for(self, conn: Connector, id_tag: str) -> tuple[bool, Reservation | None]:
+        if conn.reservation is not None:
+            ok = conn.reservation.admits(id_tag)
+            return ok, conn.reservation if ok else None
+        return self.reservations.claim_anywhere(list(self.connectors.values()), conn, id_tag)
+
+    def _expire_reservations(self, now: float) -> None:
+        gone = self.reservations.expired(now)
+        for conn in self.connectors.values():
+            if conn.reservation is not None and conn.reservation.expires_s <= now:
+                gone.append(conn.reservation)
+                conn.reservation = None
+        for r in gone:
+            self.events.append(ReservationEnded(r.id, "Expired", now))
+
     # time -------------------------------------------------------------------------------------
     def advance(self, now: float) -> None:
         """Integrate every connector up to `now` and emit due meter samples and status changes."""
+        self._expire_reservations(now)
         charger_a = self.profiles.charger_limit_a(now)
         sharing = max(1, sum(1 for c in self.connectors.values() if c.tx is not None))
         for conn in self.connectors.values():

@@ -97,9 +97,11 @@ class SimCharger:
         now = self.now()
         if conn.tx is not None or conn.faulted or not conn.operative:
             return False
+        if not self.model.admits(connector_id, id_tag):
+            return False  # reserved for another token
         if conn.ev is None:
             ev = random_ev(self.rng, self.rng.uniform(5, 30), 4.0)
-            self.model.plug_in(connector_id, ev, now + 4 * 3600, now)
+            self.model.plug_in(connector_id, ev, now + 4 * 3600, now, id_tag)
         started = self.model.start_tx(connector_id, id_tag, now) is not None
         self.pump()
         return started

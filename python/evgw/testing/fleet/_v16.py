@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from evgw.testing.fleet._events import Event, MeterSample, StatusChanged, TxStarted, TxStopped
+from typing import TYPE_CHECKING
+
+from evgw.testing.fleet._events import (
+    Event,
+    MeterSample,
+    ReservationEnded,
+    StatusChanged,
+    TxStarted,
+    TxStopped,
+)
 from evgw.testing.fleet._measures import Measure, flood_sample, measures, stamp
 from evgw.testing.fleet._protocol import Control, Malformed, Outgoing, Payload
 from evgw.testing.fleet._v16_commands import handle_call
+
+if TYPE_CHECKING:
+    from evgw.testing.fleet._certificates import CertificateStore
 
 MALFORMED: Malformed = (
     ("MeterValues", {"connectorId": "one", "meterValue": []}),
@@ -37,8 +49,11 @@ class Ocpp16:
     boot_every_connection = True
     malformed = MALFORMED
 
+    def __init__(self) -> None:
+        self.certificates: CertificateStore | None = None  # made when first used
+
     def for_charger(self) -> Ocpp16:
-        return self  # stateless
+        return Ocpp16()
 
     def connected(self, ctl: Control) -> None:
         return None
@@ -71,6 +86,8 @@ class Ocpp16:
             return self._start(ctl, event)
         if isinstance(event, TxStopped):
             return self._stop(ctl, event)
+        if isinstance(event, ReservationEnded):
+            return None  # 1.6 reports only the connector going Available
         return self._meter(ctl, event)
 
     def meter_frame(self, ctl: Control, connector_id: int, tx_id: int | str | None) -> Outgoing:
@@ -101,12 +118,14 @@ class Ocpp16:
 
     def _start(self, ctl: Control, ev: TxStarted) -> Outgoing:
         tx = ev.tx
-        payload = {
+        payload: Payload = {
             "connectorId": tx.connector_id,
             "idTag": tx.id_tag,
             "meterStart": tx.meter_start_wh,
             "timestamp": stamp(ctl, ev.at_s),
         }
+        if tx.reservation_id is not None:
+            payload["reservationId"] = tx.reservation_id
 
         def on_reply(reply: Payload) -> None:
             tx.csms_id = int(reply["transactionId"])

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from evgw.testing.fleet import _security as sec
 from evgw.testing.fleet._actions import Walk, status_note, upload_diagnostics, walk_firmware
-from evgw.testing.fleet._commands import Command, current_limit_a, dispatch, fixed, free_connector
+from evgw.testing.fleet._clock import sim_seconds
+from evgw.testing.fleet._commands import (
+    Command,
+    cancel_reservation,
+    current_limit_a,
+    dispatch,
+    fixed,
+    free_connector,
+    get_log,
+    reserve,
+)
 from evgw.testing.fleet._local_list import MAX_LENGTH, PER_MESSAGE, local_list, send_local_list_16
 from evgw.testing.fleet._profiles import TX
 from evgw.testing.fleet._protocol import Control, Outgoing, Payload
+from evgw.testing.fleet._reservations import Reservation
 from evgw.testing.fleet._v16_profiles import profile_from_16
 
 if TYPE_CHECKING:
@@ -23,12 +35,14 @@ CONFIG_KEYS = {
     "LocalAuthListEnabled",
     "LocalAuthListMaxLength",
     "SendLocalListMaxLength",
+    "ReserveConnectorZeroSupported",
 }
 #: values the simulator reports (others read as "")
 CONFIG_VALUES = {
     "LocalAuthListEnabled": "true",
     "LocalAuthListMaxLength": str(MAX_LENGTH),
     "SendLocalListMaxLength": str(PER_MESSAGE),
+    "ReserveConnectorZeroSupported": "true",
 }
 
 
@@ -74,6 +88,22 @@ def trigger_message(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
     return {"status": "Accepted"}
 
 
+EXTENDED = {"LogStatusNotification": "Idle", "FirmwareStatusNotification": "Idle"}
+
+
+def extended_trigger(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
+    """Security extension ExtendedTriggerMessage: the TriggerMessage set, plus
+    SignChargePointCertificate (a new key, SignCertificate with its CSR)."""
+    what = p["requestedMessage"]
+    if what == "SignChargePointCertificate":
+        ctl.enqueue(sec.sign_request(proto, ctl, sec.ORGANIZATION))
+        return {"status": "Accepted"}
+    if what in EXTENDED:
+        ctl.enqueue(Outgoing(what, lambda: {"status": EXTENDED[what]}))
+        return {"status": "Accepted"}
+    return trigger_message(proto, ctl, p)
+
+
 def update_firmware(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
     note = status_note("FirmwareStatusNotification")
     ctl.spawn(lambda: walk_firmware(ctl, p["location"], p["retrieveDate"], note))
@@ -101,7 +131,7 @@ def get_diagnostics(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
 
 
 def remote_start(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
-    cid = p.get("connectorId") or free_connector(ctl.model)
+    cid = p.get("connectorId") or free_connector(ctl.model, p["idTag"])
     if not cid or not ctl.remote_start(cid, p["idTag"]):
         return {"status": "Rejected"}
     if "chargingProfile" in p:
@@ -115,6 +145,14 @@ def remote_stop(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
         return {"status": "Rejected"}
     ctl.model.stop_tx(tx.connector_id, "Remote", ctl.now())
     return {"status": "Accepted"}
+
+
+def reserve_now(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
+    expires = sim_seconds(ctl.clock, p["expiryDate"])
+    assert expires is not None
+    cid = p["connectorId"]
+    r = Reservation(p["reservationId"], p["idTag"], expires, cid or None, p.get("parentIdTag"))
+    return reserve(ctl, r)
 
 
 def set_charging_profile(proto: Ocpp16, ctl: Control, p: Payload) -> Payload:
@@ -200,8 +238,15 @@ COMMANDS: dict[str, Command] = {
     "DataTransfer": fixed({"status": "UnknownVendorId"}),
     "GetLocalListVersion": lambda proto, ctl, p: {"listVersion": local_list(ctl).version},
     "SendLocalList": send_local_list_16,
-    "ReserveNow": fixed({"status": "Rejected"}),
-    "CancelReservation": fixed({"status": "Rejected"}),
+    "ReserveNow": reserve_now,
+    "CancelReservation": cancel_reservation,
+    # security extension (1.6 security whitepaper)
+    "ExtendedTriggerMessage": extended_trigger,
+    "GetLog": get_log,
+    "InstallCertificate": sec.install_certificate,
+    "DeleteCertificate": sec.delete_certificate,
+    "GetInstalledCertificateIds": sec.installed_ids_16,
+    "CertificateSigned": sec.certificate_signed,
 }
 
 

@@ -6,13 +6,27 @@ events and `offline` for what happened without a connection. CSMS CALLs -> `_v20
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from evgw.testing.fleet._events import Event, MeterSample, StatusChanged, Tx, TxStarted, TxStopped
+from evgw.testing.fleet._events import (
+    Event,
+    MeterSample,
+    ReservationEnded,
+    StatusChanged,
+    Tx,
+    TxStarted,
+    TxStopped,
+)
 from evgw.testing.fleet._measures import Measure, flood_sample, register, stamp
 from evgw.testing.fleet._measures import measures as measures_16
 from evgw.testing.fleet._protocol import Control, Malformed, Outgoing, Payload
 from evgw.testing.fleet._v201_commands import RemoteStart, handle_call, new_transaction_id
 from evgw.testing.fleet._v201_device import DeviceModel
+
+if TYPE_CHECKING:
+    from evgw.testing.fleet._certificates import CertificateStore
+    from evgw.testing.fleet._v201_display import DisplayBoard
+    from evgw.testing.fleet._v201_monitoring import Monitors
 
 TOKEN_TYPE = "ISO14443"
 CONNECTOR_STATUS = {  # the model's (1.6-shaped) status -> 2.0.1 ConnectorStatusEnumType
@@ -85,6 +99,10 @@ class Ocpp201:
         self.charging: dict[int, str] = {}  # local tx id -> chargingState the CSMS last heard
         self.starts: dict[int, RemoteStart] = {}  # connector -> remote start being served
         self.reset_when_idle = False
+        # made when first used
+        self.display: DisplayBoard | None = None
+        self.monitors: Monitors | None = None
+        self.certificates: CertificateStore | None = None
 
     def for_charger(self) -> Ocpp201:
         return Ocpp201()
@@ -127,6 +145,12 @@ class Ocpp201:
             return self._started(ctl, event)
         if isinstance(event, TxStopped):
             return self._ended(ctl, event)
+        if isinstance(event, ReservationEnded):
+            update = {
+                "reservationId": event.reservation_id,
+                "reservationUpdateStatus": event.reason,
+            }
+            return Outgoing("ReservationStatusUpdate", lambda: update)
         return self._meter(ctl, event)
 
     def meter_frame(self, ctl: Control, connector_id: int, tx_id: int | str | None) -> Outgoing:
@@ -237,7 +261,9 @@ class Ocpp201:
         if remote is not None:
             trigger, token = "RemoteStart", remote.id_token
             info["remoteStartId"] = remote.remote_start_id
-        extra = {"idToken": token, "evse": {"id": tx.connector_id, "connectorId": 1}}
+        extra: Payload = {"idToken": token, "evse": {"id": tx.connector_id, "connectorId": 1}}
+        if tx.reservation_id is not None:
+            extra["reservationId"] = tx.reservation_id
         begin = [register(tx.meter_start_wh, "Transaction.Begin")]
 
         def on_reply(reply: Payload) -> None:

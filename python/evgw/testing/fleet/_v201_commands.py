@@ -7,24 +7,50 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from evgw.testing.fleet._actions import Upload, Walk, status_note, upload_diagnostics, walk_firmware
-from evgw.testing.fleet._commands import Command, current_limit_a, dispatch, fixed, free_connector
+from evgw.testing.fleet import _security as sec
+from evgw.testing.fleet._actions import Walk, status_note, walk_firmware
+from evgw.testing.fleet._clock import sim_seconds
+from evgw.testing.fleet._commands import (
+    Command,
+    cancel_reservation,
+    current_limit_a,
+    dispatch,
+    fixed,
+    free_connector,
+    get_log,
+    reserve,
+)
 from evgw.testing.fleet._ev import VOLTAGE
 from evgw.testing.fleet._local_list import local_list, send_local_list_201
 from evgw.testing.fleet._measures import stamp
 from evgw.testing.fleet._protocol import Control, Outgoing, Payload
+from evgw.testing.fleet._reservations import Reservation
+from evgw.testing.fleet._v201_customer import customer_information
+from evgw.testing.fleet._v201_display import (
+    clear_display_message,
+    get_display_messages,
+    set_display_message,
+)
+from evgw.testing.fleet._v201_monitoring import (
+    clear_variable_monitoring,
+    get_monitoring_report,
+    set_monitoring_base,
+    set_monitoring_level,
+    set_variable_monitoring,
+)
 from evgw.testing.fleet._v201_profiles import (
     ProfileRejected,
     check_placement,
     matches_criteria,
     profile_from_201,
 )
+from evgw.testing.fleet._v201_reports import get_base_report, get_report
 
 if TYPE_CHECKING:
     from evgw.testing.fleet._v201 import Ocpp201
 
 FIRMWARE_WALK = Walk(("Downloading", "Downloaded", "Installing", "InstallRebooting"), "Installed")
-LOG_UPLOAD = Upload("Uploading", "Uploaded", "UploadFailure")
+CONNECTOR_TYPE = "cType2"  # every simulated EVSE has one Type 2 cable
 
 
 @attrs.frozen
@@ -48,7 +74,7 @@ def _status(status: str, reason: str | None = None) -> Payload:
 
 # transactions ---------------------------------------------------------------------------------
 def request_start(proto: Ocpp201, ctl: Control, p: Payload) -> Payload:
-    cid = p.get("evseId") or free_connector(ctl.model)
+    cid = p.get("evseId") or free_connector(ctl.model, p["idToken"]["idToken"])
     raw = p.get("chargingProfile")
     if cid not in ctl.model.connectors:
         return _status("Rejected", "UnknownEVSE")
@@ -71,6 +97,16 @@ def request_stop(proto: Ocpp201, ctl: Control, p: Payload) -> Payload:
         return _status("Rejected")
     ctl.model.stop_tx(tx.connector_id, "Remote", ctl.now())
     return {"status": "Accepted"}
+
+
+def reserve_now(proto: Ocpp201, ctl: Control, p: Payload) -> Payload:
+    if p.get("connectorType", CONNECTOR_TYPE) != CONNECTOR_TYPE:
+        return {"status": "Rejected"}
+    expires = sim_seconds(ctl.clock, p["expiryDateTime"])
+    assert expires is not None
+    group = p.get("groupIdToken", {}).get("idToken")
+    token = p["idToken"]["idToken"]
+    return reserve(ctl, Reservation(p["id"], token, expires, p.get("evseId"), group))
 
 
 def get_transaction_status(proto: Ocpp201, ctl: Control, p: Payload) -> Payload:
@@ -117,6 +153,17 @@ def change_availability(proto: Ocpp201, ctl: Control, p: Payload) -> Payload:
 
 
 def trigger_message(proto: Ocpp201, ctl: Control, p: Payload) -> Payload:
+    """The messages of the station's state; SignChargingStationCertificate: a new key and
+    SignCertificate with its CSR."""
+    if p["requestedMessage"] == "SignChargingStationCertificate":
+        org = proto.device.variables["SecurityCtrlr", None, "OrganizationName", None].value
+        kind = "ChargingStationCertificate"
+        ctl.enqueue(sec.sign_request(proto, ctl, org, certificateType=kind))
+        return {"status": "Accepted"}
+    return _trigger_state(proto, ctl, p)
+
+
+def _trigger_state(proto: Ocpp201, ctl: Control, p: Payload) -> Payload:
     what, evse = p["requestedMessage"], p.get("evse", {}).get("id")
     now, model = ctl.now(), ctl.model
     chosen = [c for c in model.connectors.values() if evse in (None, c.id)]
@@ -141,6 +188,11 @@ def trigger_message(proto: Ocpp201, ctl: Control, p: Payload) -> Payload:
     else:
         return {"status": "NotImplemented"}
     return {"status": "Accepted"}
+
+
+def set_network_profile(proto: Ocpp201, ctl: Control, p: Payload) -> Payload:
+    """Kept in its slot; the simulated station stays on the URL it was started with."""
+    return {"status": proto.device.set_network_profile(p["configurationSlot"], p["connectionData"])}
 
 
 # smart charging -------------------------------------------------------------------------------
@@ -233,26 +285,6 @@ def set_variables(proto: Ocpp201, ctl: Control, p: Payload) -> Payload:
     return {"setVariableResult": [proto.device.set(ctl, item) for item in items]}
 
 
-def get_base_report(proto: Ocpp201, ctl: Control, p: Payload) -> Payload:
-    """Accepted, then NotifyReport in parts of ItemsPerMessage (GetReport) items."""
-    data = proto.device.report(ctl, p["reportBase"])
-    if not data:
-        return {"status": "EmptyResultSet"}
-    size = proto.device.limit("ItemsPerMessage", "GetReport")
-    parts = [data[i : i + size] for i in range(0, len(data), size)]
-    generated = stamp(ctl, ctl.now())
-    for seq_no, part in enumerate(parts):
-        payload = {
-            "requestId": p["requestId"],
-            "generatedAt": generated,
-            "seqNo": seq_no,
-            "tbc": seq_no < len(parts) - 1,
-            "reportData": part,
-        }
-        ctl.enqueue(Outgoing("NotifyReport", lambda x=payload: x))  # type: ignore[misc]
-    return {"status": "Accepted"}
-
-
 # firmware and logs ----------------------------------------------------------------------------
 def update_firmware(proto: Ocpp201, ctl: Control, p: Payload) -> Payload:
     firmware = p["firmware"]
@@ -265,14 +297,6 @@ def update_firmware(proto: Ocpp201, ctl: Control, p: Payload) -> Payload:
     location, when = firmware["location"], firmware["retrieveDateTime"]
     ctl.spawn(lambda: walk_firmware(ctl, location, when, note, walk))
     return {"status": "Accepted"}
-
-
-def get_log(proto: Ocpp201, ctl: Control, p: Payload) -> Payload:
-    name = f"{p['logType']}-{ctl.identity.serial}-{int(ctl.now())}.log"
-    note = status_note("LogStatusNotification", requestId=p["requestId"])
-    location = p["log"]["remoteLocation"]
-    ctl.spawn(lambda: upload_diagnostics(ctl, location, name, note, LOG_UPLOAD))
-    return {"status": "Accepted", "filename": name}
 
 
 COMMANDS: dict[str, Command] = {
@@ -296,20 +320,23 @@ COMMANDS: dict[str, Command] = {
     "ClearCache": fixed({"status": "Accepted"}),
     "GetLocalListVersion": lambda proto, ctl, p: {"versionNumber": local_list(ctl).version},
     "SendLocalList": send_local_list_201,
-    "ReserveNow": fixed({"status": "Rejected"}),
-    "CancelReservation": fixed({"status": "Rejected"}),
-    "GetReport": fixed({"status": "NotSupported"}),
-    "GetMonitoringReport": fixed({"status": "NotSupported"}),
-    "SetMonitoringBase": fixed({"status": "NotSupported"}),
-    "SetNetworkProfile": fixed({"status": "Rejected"}),
-    "CertificateSigned": fixed({"status": "Rejected"}),
-    "InstallCertificate": fixed({"status": "Rejected"}),
-    "DeleteCertificate": fixed({"status": "NotFound"}),
-    "GetInstalledCertificateIds": fixed({"status": "NotFound"}),
-    "CustomerInformation": fixed({"status": "Rejected"}),
-    "GetDisplayMessages": fixed({"status": "Unknown"}),
-    "SetDisplayMessage": fixed({"status": "Rejected"}),
-    "ClearDisplayMessage": fixed({"status": "Unknown"}),
+    "ReserveNow": reserve_now,
+    "CancelReservation": cancel_reservation,
+    "GetReport": get_report,
+    "GetMonitoringReport": get_monitoring_report,
+    "SetMonitoringBase": set_monitoring_base,
+    "SetMonitoringLevel": set_monitoring_level,
+    "SetVariableMonitoring": set_variable_monitoring,
+    "ClearVariableMonitoring": clear_variable_monitoring,
+    "SetNetworkProfile": set_network_profile,
+    "CertificateSigned": sec.certificate_signed,
+    "InstallCertificate": sec.install_certificate,
+    "DeleteCertificate": sec.delete_certificate,
+    "GetInstalledCertificateIds": sec.installed_ids_201,
+    "CustomerInformation": customer_information,
+    "GetDisplayMessages": get_display_messages,
+    "SetDisplayMessage": set_display_message,
+    "ClearDisplayMessage": clear_display_message,
     "CostUpdated": fixed({}),
 }
 

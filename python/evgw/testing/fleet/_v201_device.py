@@ -16,6 +16,10 @@ Key = tuple[str, str | None, str, str | None]
 READ_ONLY, READ_WRITE, WRITE_ONLY = "ReadOnly", "ReadWrite", "WriteOnly"
 DEFAULT_ITEMS = 4
 DEFAULT_BYTES = 8000
+DISPLAY_MESSAGES = 8  # how many display messages the station holds
+NETWORK_SLOTS = 4  # SetNetworkProfile configurationSlot 0..3; slot 0: the connection in use
+PRIORITY = ("OCPPCommCtrlr", None, "NetworkConfigurationPriority", None)
+ALL_CRITERIA = {"Active", "Available", "Enabled"}  # every component is; none has a Problem
 
 
 @attrs.define
@@ -52,6 +56,26 @@ def _defaults(items: int, size: int) -> dict[Key, Variable]:
         ("LocalAuthListCtrlr", None, "ItemsPerMessage", None): Variable(
             str(PER_MESSAGE), READ_ONLY, "integer"
         ),
+        ("OCPPCommCtrlr", None, "NetworkConfigurationPriority", None): Variable(
+            "0", data_type="SequenceList"
+        ),
+        ("ReservationCtrlr", None, "Enabled", None): Variable("true", READ_ONLY, "boolean"),
+        ("ReservationCtrlr", None, "NonEvseSpecific", None): Variable("true", READ_ONLY, "boolean"),
+        ("DisplayMessageCtrlr", None, "Enabled", None): Variable("true", READ_ONLY, "boolean"),
+        ("DisplayMessageCtrlr", None, "DisplayMessages", None): Variable(
+            str(DISPLAY_MESSAGES), READ_ONLY, "integer"
+        ),
+        ("DisplayMessageCtrlr", None, "SupportedFormats", None): Variable(
+            "ASCII,UTF8", READ_ONLY, "MemberList"
+        ),
+        ("DisplayMessageCtrlr", None, "SupportedPriorities", None): Variable(
+            "AlwaysFront,InFront,NormalCycle", READ_ONLY, "MemberList"
+        ),
+        ("MonitoringCtrlr", None, "Enabled", None): Variable("true", READ_ONLY, "boolean"),
+        ("MonitoringCtrlr", None, "ActiveMonitoringBase", None): Variable("All", READ_ONLY),
+        ("MonitoringCtrlr", None, "ActiveMonitoringLevel", None): Variable(
+            "9", READ_ONLY, "integer"
+        ),
     }
     for instance in sorted(per):
         out["DeviceDataCtrlr", None, "ItemsPerMessage", instance] = Variable(
@@ -69,6 +93,8 @@ def _key(item: Payload) -> Key:
 
 
 def _valid(var: Variable, value: str) -> bool:
+    if var.data_type == "SequenceList":
+        return all(x.strip().isdigit() for x in value.split(","))
     if var.data_type == "integer":
         return value.isdigit() and int(value) > 0
     if var.data_type == "boolean":
@@ -79,6 +105,8 @@ def _valid(var: Variable, value: str) -> bool:
 class DeviceModel:
     def __init__(self, items_per_message: int = DEFAULT_ITEMS) -> None:
         self.variables = _defaults(items_per_message, DEFAULT_BYTES)
+        # SetNetworkProfile's slots (0: the connection the station was set up with)
+        self.network: dict[int, Payload | None] = {0: None}
         # variables that live elsewhere in the charger: read from it, written to it
         self._live: dict[Key, tuple[Callable[[Control], str], Callable[[Control, str], None]]] = {
             ("OCPPCommCtrlr", None, "HeartbeatInterval", None): (
@@ -133,6 +161,8 @@ class DeviceModel:
             var, value = self.variables[key], item["attributeValue"]
             if var.mutability == READ_ONLY or not _valid(var, value):
                 status = "Rejected"
+            elif key == PRIORITY and not self._slots_set(value):
+                status = "Rejected"  # B09: only configured slots can take priority
             else:
                 var.value = value
                 if key in self._live:
@@ -143,6 +173,25 @@ class DeviceModel:
             "component": item["component"],
             "variable": item["variable"],
         }
+
+    def _slots_set(self, value: str) -> bool:
+        return all(int(x) in self.network for x in value.split(","))
+
+    def set_network_profile(self, slot: int, data: Payload) -> str:
+        """SetNetworkProfile: Accepted, or Rejected (no such slot, a lower security profile)."""
+        current = int(self.variables["SecurityCtrlr", None, "SecurityProfile", None].value)
+        if not 0 <= slot < NETWORK_SLOTS or data["securityProfile"] < current:
+            return "Rejected"
+        self.network[slot] = data
+        return "Accepted"
+
+    def lookup(self, item: Payload) -> str:
+        """Accepted, UnknownComponent or UnknownVariable for a component/variable pair."""
+        return self._lookup(item, "Actual")
+
+    def is_monitorable(self, item: Payload) -> bool:
+        var = self.variables.get(_key(item))
+        return var is not None and _monitorable(var)
 
     def _lookup(self, item: Payload, kind: str) -> str:
         key = _key(item)
@@ -155,6 +204,19 @@ class DeviceModel:
     def report(self, ctl: Control, base: str) -> list[Payload]:
         """ReportData of FullInventory, ConfigurationInventory (writable) or SummaryInventory."""
         return [self._report_data(ctl, key, var) for key, var in self._select(base)]
+
+    def custom_report(
+        self, ctl: Control, wanted: list[Payload] | None, criteria: list[str] | None
+    ) -> list[Payload]:
+        """GetReport: the variables of the components (and variables) asked for, of components
+        meeting one of the criteria."""
+        if criteria is not None and not ALL_CRITERIA.intersection(criteria):
+            return []
+        return [
+            self._report_data(ctl, key, var)
+            for key, var in self.variables.items()
+            if wanted is None or any(matches(key, w) for w in wanted)
+        ]
 
     def _select(self, base: str) -> Iterator[tuple[Key, Variable]]:
         for key, var in self.variables.items():
@@ -178,8 +240,26 @@ class DeviceModel:
             "component": component,
             "variable": variable,
             "variableAttribute": [attribute],
-            "variableCharacteristics": {"dataType": var.data_type, "supportsMonitoring": False},
+            "variableCharacteristics": {
+                "dataType": var.data_type,
+                "supportsMonitoring": _monitorable(var),
+            },
         }
+
+
+def _monitorable(var: Variable) -> bool:
+    """Monitors can watch the numeric variables."""
+    return var.data_type == "integer" and var.mutability != WRITE_ONLY
+
+
+def matches(key: Key, wanted: Payload) -> bool:
+    """Does `key` fall under a ComponentVariable (the variable, and instances, optional)?"""
+    component, variable = wanted["component"], wanted.get("variable")
+    if key[0] != component["name"] or component.get("instance", key[1]) != key[1]:
+        return False
+    if variable is None:
+        return True
+    return bool(key[2] == variable["name"] and variable.get("instance", key[3]) == key[3])
 
 
 def _set_meter_interval(ctl: Control, seconds: float) -> None:
