@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from evgw.testing.fleet import EV, ChargerModel, ModelSettings, SimClock
+import pytest
+from evgw.testing.fleet import EV, PROTOCOLS, ChargerModel, ModelSettings, SimClock
 from evgw.testing.fleet._protocol import Identity, OcppProtocol, Outgoing
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -87,3 +88,15 @@ class FakeCharger:
 
     def frames(self, action: str | None = None) -> list[dict[str, Any]]:
         return [m.build() for m in self.sent if action in (None, m.action)]
+
+
+@pytest.fixture(params=sorted(PROTOCOLS))
+def version(request: pytest.FixtureRequest) -> str:
+    """Each OCPP version the simulator speaks."""
+    return str(request.param)
+
+
+@pytest.fixture(name="cp")
+async def both_versions_cp(tmp_path: Path, version: str) -> FakeCharger:
+    """A simulated charger of `version` (import with `version` for a test per version)."""
+    return FakeCharger(tmp_path, PROTOCOLS[version]().for_charger())

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from evgw.testing.fleet import PROTOCOLS
 
 from tests.tls_pki import Issued, issue, make_ca
 from tests.unit.ocpp_schemas import violations
-from tests.unit.sim_fake import FakeCharger
+from tests.unit.sim_fake import FakeCharger, both_versions_cp, version
+
+__all__ = ["both_versions_cp", "version"]
 
 V16, V201 = "ocpp1.6", "ocpp2.0.1"
 ROOT = {V16: "CentralSystemRootCertificate", V201: "CSMSRootCertificate"}
@@ -27,16 +26,6 @@ TRIGGER = {
 
 def pem(cert: x509.Certificate) -> str:
     return cert.public_bytes(serialization.Encoding.PEM).decode()
-
-
-@pytest.fixture(params=[V16, V201])
-def version(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-async def cp(tmp_path: Path, version: str) -> FakeCharger:
-    return FakeCharger(tmp_path, PROTOCOLS[version]().for_charger())
 
 
 def call(version: str, cp: FakeCharger, action: str, payload: dict[str, Any]) -> dict[str, Any]:

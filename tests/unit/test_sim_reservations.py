@@ -4,14 +4,12 @@ reservation), goes Available when cancelled or expired (2.0.1: ReservationStatus
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import pytest
-from evgw.testing.fleet import PROTOCOLS
-
 from tests.unit.ocpp_schemas import violations
-from tests.unit.sim_fake import FakeCharger
+from tests.unit.sim_fake import FakeCharger, both_versions_cp, version
+
+__all__ = ["both_versions_cp", "version"]
 
 V16, V201 = "ocpp1.6", "ocpp2.0.1"
 HOUR = "2026-01-01T01:00:00.000Z"  # FakeCharger's epoch + 3600 s
@@ -45,7 +43,7 @@ def status_of(version: str, cp: FakeCharger, connector: int) -> str:
     key = "status" if version == V16 else "connectorStatus"
     id_key = "connectorId" if version == V16 else "evseId"
     found = [f[key] for f in cp.frames("StatusNotification") if f[id_key] == connector]
-    return found[-1]
+    return str(found[-1])
 
 
 def call(version: str, cp: FakeCharger, action: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -53,16 +51,6 @@ def call(version: str, cp: FakeCharger, action: str, payload: dict[str, Any]) ->
     reply = cp.call(action, payload)
     assert violations(version, action, "response", reply) == []
     return reply
-
-
-@pytest.fixture(params=[V16, V201])
-def version(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-async def cp(tmp_path: Path, version: str) -> FakeCharger:
-    return FakeCharger(tmp_path, PROTOCOLS[version]().for_charger())
 
 
 async def test_a_reserved_connector_serves_only_its_token(version: str, cp: FakeCharger) -> None:
