@@ -24,6 +24,7 @@ from tests.integration.gateway_fixtures import (
     server_config,
     start_server,
 )
+from tests.integration.metrics_scrape import delta, scrape, value
 from tests.integration.test_gateway_v16 import BOOT, ts
 
 
@@ -98,6 +99,7 @@ async def test_session_to_exactly_one_cdr_with_the_exact_amount(
         "/tariff-assignments", json={"scope": "default", "target": "*", "tariff_id": "T1"}
     )
     assert assigned.status_code == 200, assigned.text
+    before = await scrape(running.api_url)
 
     url = running.charger_url("CP1")
     async with connect_charger(url, user="CP1", password=PASSWORD) as cp:
@@ -159,6 +161,15 @@ async def test_session_to_exactly_one_cdr_with_the_exact_amount(
     assert phases == [["ENERGY", "TIME", "MAX_POWER"], ["ENERGY", "PARKING_TIME"]]
     # At 20 min: FLAT 0.50 + 10 kWh x 0.25 = 3.00 excl, 3.60 incl: below the final 4.08.
     assert running_cost["priced"]["total_cost"] == {"excl_vat": "3", "incl_vat": "3.6"}
+    # /metrics: one CDR, its revenue, both pricing kinds timed, the later pass saw it exist
+    after = await scrape(running.api_url)
+    assert delta(before, after, "evgw_billing_cdrs_issued_total") == 1
+    assert delta(before, after, "evgw_billing_revenue_total", currency="EUR") == pytest.approx(4.08)
+    assert delta(before, after, "evgw_billing_sessions_total", outcome="issued") == 1
+    assert delta(before, after, "evgw_billing_sessions_total", outcome="exists") >= 1
+    for kind in ("final", "running"):
+        assert delta(before, after, "evgw_billing_pricing_seconds_count", kind=kind) >= 1
+    assert value(after, "evgw_billing_pricing_seconds_sum", kind="final") > 0
 
     await correct_and_check_the_books(api, item["id"])
 
@@ -208,6 +219,9 @@ async def test_a_meter_reset_holds_the_session_and_issues_no_cdr(
     assert hold["reason"] == "meter"
     assert hold["detail"] == {"flags": ["meter_reset"]}
     assert await cdrs(api) == []
+    service = next(c for c in running.server.components if isinstance(c, BillingService))
+    await service.sweep()  # the gauge of held sessions is refreshed by every sweep
+    assert value(await scrape(running.api_url), "evgw_billing_held_sessions") == 1
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ from tests.integration.gateway_fixtures import (
     server_config,
     start_server,
 )
+from tests.integration.metrics_scrape import Samples, delta, scrape, value
 from tests.integration.test_gateway_v16 import BOOT
 
 SECRET = "whsec_standin"
@@ -163,6 +164,7 @@ async def _state(api: httpx.AsyncClient, adhoc_id: str, state: str) -> bool:
 async def test_adhoc_hold_increment_capture(
     running: Running, api: httpx.AsyncClient, standin: StripeStandIn
 ) -> None:
+    before = await scrape(running.api_url)
     async with booted_16(running) as cp:
         adhoc_id, tx, _ = await start_paid_session(api, cp, "pm_card_visa", 1000)
         # 14 kWh x 0.60 = 8.40 EUR: above 80 % of the 10.00 hold -> raised by half, to 15.00
@@ -190,6 +192,19 @@ async def test_adhoc_hold_increment_capture(
         token = done["id_token"]
         owed = [b for b in books["balances"] if b["account"] == f"receivable:{token}"]
         assert [Decimal(b["balance"]) for b in owed] == [0]  # the card paid the CDR
+    after = await until(lambda: _outbox_empty(running))
+    for op in ("hold", "increment", "capture"):
+        assert delta(before, after, CALLS, op=op, result="ok") == 1
+    assert value(after, "evgw_billing_payment_outbox_oldest_seconds") == 0
+
+
+CALLS = "evgw_billing_payment_calls_total"
+
+
+async def _outbox_empty(running: Running) -> Samples | None:
+    """/metrics once the payment task has seen its outbox empty."""
+    found = await scrape(running.api_url)
+    return found if value(found, "evgw_billing_payment_outbox_pending") == 0 else None
 
 
 async def _held(api: httpx.AsyncClient, adhoc_id: str, minor: int) -> dict[str, Any] | None:
@@ -228,9 +243,15 @@ async def test_a_hold_without_a_session_is_voided_and_a_refused_start_fails(
         assert failed["detail"] == "charger answered Rejected"
         await until(lambda: _payment_state(api, made["id"], "VOIDED"))
         declined = {**body, "payment_method": "pm_card_chargeDeclined"}
+        before = await scrape(running.api_url)
         made = (await api.post("/payments/adhoc", json=declined)).json()
         await until(lambda: _state(api, made["id"], "FAILED"))
         assert (await adhoc(api, made["id"]))["payment"]["error"] == "hold: card_declined"
+        after = await scrape(running.api_url)
+        assert (
+            delta(before, after, "evgw_billing_payment_calls_total", op="hold", result="failed")
+            == 1
+        )
     unknown = {"charger_id": "NOPE", "payment_method": "pm_card_visa"}
     assert (await api.post("/payments/adhoc", json=unknown)).status_code == 409
     assert (await api.post("/payments/adhoc", json={"charger_id": "CP1"})).status_code == 422

@@ -9,6 +9,7 @@ from events.
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from evgw._core import Tariff
 from evgw.store import Db
 
 from . import _ledger as ledger
+from . import _metrics as metrics
 from . import _ocmf as ocmf
 from . import _tariffs as tariffs
 from ._cdr import PricedSession, Snapshot, build, rfc3339
@@ -107,11 +109,14 @@ def price_tx(
     snap = snapshot or read_snapshot(db, tx.id)
     if snap is None:
         return None
+    started = time.perf_counter()
     until = tx.stopped_at or now
     samples = [s for s in load_samples(db, tx, until) if final or s.ts <= now]
     metered = meter(tx, samples, now, cfg.max_power_w, idle_tail_parking=idle_tail_parking)
     tariff = Tariff(tariffs.canonical(snap.body))
     text = tariff.price(snap.time_zone, list(metered.segments), final_=final, rounding=cfg.rounding)
+    kind = "final" if final else "running"
+    metrics.PRICING_SECONDS.labels(kind).observe(time.perf_counter() - started)
     return PricedSession(snap, metered, json.loads(text), tariff.exponent)
 
 

@@ -18,6 +18,7 @@ import trio
 
 from evgw.store import Store
 
+from . import _metrics as metrics
 from . import _payments as payments
 from ._config import PaymentsConfig
 from ._payments import PaymentProvider
@@ -55,9 +56,11 @@ async def drain_due(
             result = await trio.to_thread.run_sync(payments.call, psp, intent, payment)
         except Exception as e:  # an outage, or a provider bug: back off, keep going
             delay = await store.write(payments.backoff(key, f"{type(e).__name__}: {e}", now()))
+            metrics.PAYMENT_CALLS.labels(op, "error").inc()
             log.warning("payment %s failed (%s); retry in %.0f s", key, e, delay)
             continue
         await store.write(payments.recorder(key, op, payment, result))
+        metrics.PAYMENT_CALLS.labels(op, "ok" if result.ok else "failed").inc()
         recorded += 1
     return recorded
 
@@ -82,6 +85,8 @@ class PaymentTask:
                     pass
                 for watch in self.watchers:
                     await watch()
+                pending, oldest = await self.store.read(metrics.outbox_state)
+                metrics.show_outbox(pending, oldest, datetime.now(UTC))
             except Exception:
                 log.exception("payment pass failed; retrying")
             self.passes += 1

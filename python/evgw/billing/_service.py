@@ -21,6 +21,7 @@ from evgw.plugins import CostRequest
 from evgw.store import Db
 
 from . import _issue as issue
+from . import _metrics as metrics
 from ._adhoc import AdhocWatcher
 from ._api import extension
 from ._config import BillingConfig
@@ -105,6 +106,13 @@ class BillingService(Component):
     async def bill_many(self, tx_ids: Sequence[str]) -> list[str]:
         outcomes = await self.ctx.store.write(_bill_all(self.cfg, tx_ids))
         self.issued += outcomes.count("issued")
+        issued = [tx for tx, outcome in zip(tx_ids, outcomes, strict=True) if outcome == "issued"]
+        totals = (
+            await self.ctx.store.read(lambda db: metrics.issued_totals(db, issued))
+            if issued
+            else []
+        )
+        metrics.count_billed(outcomes, totals)
         for tx_id, outcome in zip(tx_ids, outcomes, strict=True):
             if outcome == "issued":
                 self.cost_pusher.cdr_issued(tx_id)
@@ -137,6 +145,7 @@ class BillingService(Component):
         while (todo := await self.ctx.store.read(issue.unbilled)) and todo != done:
             await self.bill_many(todo[:BATCH])
             done = todo
+        metrics.HELD.set(await self.ctx.store.read(metrics.held_count))
 
     async def _handle(self, first: Job) -> None:
         """The job and whatever else is queued, in two writes."""
