@@ -4,7 +4,10 @@ durable commit (SQLite, synchronous=FULL) -> reply out, measured on a real `evgw
 The server runs in its own process; this process drives N chargers over real sockets, each in
 a closed loop (send MeterValues of a running transaction with 10 sampled values, wait for the
 reply). Reported: messages/s, round-trip p50/p99, and the server's CPU time per message (from
-/proc, so the client's own cost is not counted).
+/proc, so the client's own cost is not counted), split into the trio thread (the process's
+main thread: sockets, decode, handler) and the other threads (the store writer: INSERTs,
+COMMIT with fsync), user and system time each; and the store's group commits in the window
+from /metrics (commits, operations per commit, mean commit duration).
 
     .venv/bin/python tests/benchmarks/bench_gateway_path.py --chargers 50 --seconds 20
 """
@@ -21,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +38,7 @@ from trio_websocket import open_websocket_url
 
 PASSWORD = "bench-password-0123456789"
 _PORT = re.compile(rb"OCPP:\s+ws://127\.0\.0\.1:(\d+)/")
+_METRICS = re.compile(rb"Metrics:\s+(http://\S+)")
 
 
 def meter_frame(message_id: str, tx: int, wh: int) -> str:
@@ -83,6 +88,39 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def thread_cpu(pid: int) -> dict[str, float]:
+    """User and system seconds of the main (trio) thread and of all other threads together."""
+    out = dict.fromkeys(("main_user", "main_sys", "other_user", "other_sys"), 0.0)
+    tick = os.sysconf("SC_CLK_TCK")
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
+        except OSError:  # the thread ended meanwhile
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        who = "main" if int(tid) == pid else "other"
+        out[f"{who}_user"] += int(fields[11]) / tick
+        out[f"{who}_sys"] += int(fields[12]) / tick
+    return out
+
+
+def store_commits(metrics_url: str) -> dict[str, float]:
+    """evgw_store_batch_size / evgw_store_commit_seconds sums and counts from /metrics."""
+    with urllib.request.urlopen(metrics_url, timeout=10) as response:
+        text = response.read().decode()
+    names = (
+        "evgw_store_batch_size_count",
+        "evgw_store_batch_size_sum",
+        "evgw_store_commit_seconds_sum",
+    )
+    values = dict.fromkeys(names, 0.0)
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in values:
+            values[name] = float(value)
+    return values
+
+
 async def charger(url: str, cid: str, stop: trio.Event, rtts: list[float]) -> None:
     headers = [basic_auth_header(cid, PASSWORD)]
     async with open_websocket_url(
@@ -111,7 +149,7 @@ async def charger(url: str, cid: str, stop: trio.Event, rtts: list[float]) -> No
             assert reply.startswith("[3,"), reply
 
 
-async def drive(url: str, n: int, seconds: float, pid: int) -> dict[str, Any]:
+async def drive(url: str, metrics_url: str, n: int, seconds: float, pid: int) -> dict[str, Any]:
     warm: list[float] = []
     rtts: list[float] = []
     stop = trio.Event()
@@ -120,9 +158,11 @@ async def drive(url: str, n: int, seconds: float, pid: int) -> dict[str, Any]:
             nursery.start_soon(charger, url, f"B{i:05d}", stop, warm)
         await trio.sleep(3)  # connect, boot, start; warm up
         warm.clear()
-        cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+        store0 = await trio.to_thread.run_sync(store_commits, metrics_url)
+        threads0, cpu0, t0 = thread_cpu(pid), cpu_seconds(pid), time.perf_counter()
         await trio.sleep(seconds)
-        cpu1, t1 = cpu_seconds(pid), time.perf_counter()
+        threads1, cpu1, t1 = thread_cpu(pid), cpu_seconds(pid), time.perf_counter()
+        store1 = await trio.to_thread.run_sync(store_commits, metrics_url)
         rtts.extend(warm)
         stop.set()
     count = len(rtts)
@@ -134,10 +174,25 @@ async def drive(url: str, n: int, seconds: float, pid: int) -> dict[str, Any]:
         "rtt_p50_ms": round(quantiles[49] * 1000, 2),
         "rtt_p99_ms": round(quantiles[98] * 1000, 2),
         "server_cpu_us_per_message": round((cpu1 - cpu0) / count * 1e6, 1),
+        "server_cpu_us_per_message_by_thread": {
+            key: round((threads1[key] - threads0[key]) / count * 1e6, 1) for key in threads0
+        },
+        **commit_figures(store0, store1),
     }
 
 
-def start_server(tmp: str, db: str) -> tuple[subprocess.Popen[bytes], str]:
+def commit_figures(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    commits = after["evgw_store_batch_size_count"] - before["evgw_store_batch_size_count"]
+    ops = after["evgw_store_batch_size_sum"] - before["evgw_store_batch_size_sum"]
+    seconds = after["evgw_store_commit_seconds_sum"] - before["evgw_store_commit_seconds_sum"]
+    return {
+        "store_commits": commits,
+        "store_ops_per_commit": round(ops / commits, 2) if commits else 0.0,
+        "store_commit_ms_mean": round(seconds / commits * 1000, 2) if commits else 0.0,
+    }
+
+
+def start_server(tmp: str, db: str) -> tuple[subprocess.Popen[bytes], str, str]:
     config = Path(tmp, "evgw.toml")
     config.write_text(
         f'[ocpp]\nlisten = "127.0.0.1:0"\nspool_dir = "{tmp}/spool"\n'
@@ -149,14 +204,17 @@ def start_server(tmp: str, db: str) -> tuple[subprocess.Popen[bytes], str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     assert proc.stdout is not None
-    line = b""
-    while not (match := _PORT.search(line)):
+    lines = b""
+    while not (_PORT.search(lines) and _METRICS.search(lines)):
         chunk = proc.stdout.readline()
         if not chunk:
             raise SystemExit("server exited")
-        line += chunk
+        lines += chunk
+    port, metrics = _PORT.search(lines), _METRICS.search(lines)
+    assert port is not None
+    assert metrics is not None
     print(f"server pid {proc.pid}", file=sys.stderr)
-    return proc, f"ws://127.0.0.1:{int(match.group(1))}/ocpp"
+    return proc, f"ws://127.0.0.1:{int(port.group(1))}/ocpp", metrics.group(1).decode()
 
 
 def main() -> None:
@@ -168,9 +226,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or f"sqlite:///{tmp}/bench.db"
         trio.run(prepare, db, args.chargers)
-        proc, url = start_server(tmp, db)
+        proc, url, metrics_url = start_server(tmp, db)
         try:
-            result = trio.run(drive, url, args.chargers, args.seconds, proc.pid)
+            result = trio.run(drive, url, metrics_url, args.chargers, args.seconds, proc.pid)
         finally:
             proc.terminate()
             proc.wait(10)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import attrs
 import trio
 from evgw.domain import ChargerRegistration, MeterBatch, MeterSample, StartTx, StopTx, TxEvent
 from evgw.store import Store, open_store
@@ -262,3 +263,31 @@ async def test_two_201_transactions_with_the_same_start_are_both_kept(store: Sto
     again = await store.start_transaction(start("CS1", meter=0))
     assert again.duplicate
     assert again.transaction_id == once.transaction_id
+
+
+async def test_meter_values_of_many_chargers_at_once_each_find_their_transaction(
+    store: Store,
+) -> None:
+    """Concurrent MeterValues share a group commit (one merged write); each answer is its own
+    charger's transaction, an unknown 1.6 id answers None and its samples are still kept."""
+    n = 40
+    starts = [await store.start_transaction(start(f"M{i}")) for i in range(n)]
+    answers: dict[int, str | None] = {}
+
+    async def send(i: int) -> None:
+        ocpp16 = starts[i].ocpp16_id if i < n else 999_999  # the last one: unknown id
+        charger = f"M{i % n}"
+        energy = sample(i, str(1000 + i))
+        samples = (energy, attrs.evolve(energy, measurand="Power.Active.Import", value="7.5"))
+        batch = MeterBatch(charger, 1, 1, None, ocpp16, samples, T0, raw=f"[{i}]")
+        answers[i] = await store.add_meter_values(batch)
+
+    async with trio.open_nursery() as nursery:
+        for i in range(n + 1):
+            nursery.start_soon(send, i)
+    assert answers[n] is None
+    assert [answers[i] for i in range(n)] == [s.transaction_id for s in starts]
+    for i in (0, n - 1):
+        tx = await store.get_transaction(starts[i].transaction_id, with_samples=True)
+        assert tx is not None
+        assert [x.value for x in tx.samples] == [str(1000 + i), "7.5"]

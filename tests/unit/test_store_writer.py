@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -177,3 +177,55 @@ def test_transaction_ids_are_unique_and_time_ordered() -> None:
     assert len(set(ids)) == 1000
     assert all(len(i) == 26 for i in ids)
     assert ids[0][:8] <= ids[-1][:8]
+
+
+FLAG_TS = "2025-01-01T00:00:00.000000+00:00"
+
+
+async def test_merged_ops_in_a_row_run_as_one_call_and_a_bad_item_fails_alone(
+    mem: SqlStore,
+) -> None:
+    calls: list[list[str | None]] = []
+
+    def insert_kinds(db: Db, kinds: Sequence[str | None]) -> list[str]:
+        calls.append(list(kinds))
+        db.many(
+            "INSERT INTO review_flags (kind, detail, created_at) VALUES (?, '{}', ?)",
+            [(k, FLAG_TS) for k in kinds],  # kind is NOT NULL: None fails the whole statement
+        )
+        return [f"ok:{k}" for k in kinds]
+
+    def plain(db: Db) -> int:
+        return db.run(
+            "INSERT INTO review_flags (kind, detail, created_at) VALUES ('plain', '{}', ?)",
+            (FLAG_TS,),
+        )
+
+    gate, block = blocker()
+    results: dict[int, object] = {}
+
+    async def one(i: int, submit: object) -> None:
+        try:
+            results[i] = await submit()  # type: ignore[operator]
+        except Exception as exc:
+            results[i] = exc
+
+    def merged(kind: str | None) -> object:
+        return lambda: mem._w.submit_merged(insert_kinds, kind)
+
+    submits = [merged("a"), merged("b"), lambda: mem._w.submit(plain)]
+    submits += [merged("c"), merged(None), merged("d")]
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(mem._w.submit, block)  # type: ignore[arg-type]
+        await trio.sleep(0.05)  # the writer thread holds the blocker: the rest queue up
+        for i, submit in enumerate(submits):  # one at a time: the queue keeps this order
+            nursery.start_soon(one, i, submit)
+            await trio.testing.wait_all_tasks_blocked()
+        gate.set()
+    assert [results[i] for i in (0, 1, 2, 3, 5)] == ["ok:a", "ok:b", 1, "ok:c", "ok:d"]
+    assert isinstance(results[4], StoreError)
+    # one batch: a, b merged; the plain op cuts the run; c, None, d merged, failed, then
+    # one by one (each in its own savepoint)
+    assert calls == [["a", "b"], ["c", None, "d"], ["c"], [None], ["d"]]
+    kinds = sorted(f.kind for f in await mem.list_flags())
+    assert kinds == ["a", "b", "c", "d", "plain"]

@@ -28,11 +28,7 @@ def record_raw(
     db: Db, charger_id: str, received_at: datetime, action: str, *, tx_id: str | None, raw: str
 ) -> None:
     if raw:
-        db.run(
-            "INSERT INTO raw_frames (charger_id, received_at, action, transaction_id, raw) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (charger_id, db.ts(received_at), action, tx_id, raw),
-        )
+        db.run(_INSERT_RAW, (charger_id, db.ts(received_at), action, tx_id, raw))
 
 
 def _is_future(at: datetime, received_at: datetime) -> bool:
@@ -178,6 +174,32 @@ def _flag_future_stop(db: Db, s: StopTx, tx_id: str) -> None:
         add_flag(db, "future_timestamp", s.charger_id, tx_id, detail)
 
 
+_INSERT_SAMPLES = (
+    "INSERT INTO meter_samples (transaction_id, charger_id, evse_id, connector_id, ts, "
+    "measurand, value, unit, phase, context, location, format) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+_INSERT_RAW = (
+    "INSERT INTO raw_frames (charger_id, received_at, action, transaction_id, raw) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
+
+
+def sample_rows(
+    db: Db, key: tuple[str | None, str, int, int], samples: Sequence[MeterSample]
+) -> list[tuple[object, ...]]:
+    """meter_samples rows from (transaction id, charger, EVSE, connector) and the samples; the
+    samples of one meterValue share their timestamp object, converted once."""
+    rows: list[tuple[object, ...]] = []
+    last_at: datetime | None = None
+    ts: object = None
+    for x in samples:
+        if x.timestamp is not last_at:
+            last_at, ts = x.timestamp, db.ts(x.timestamp)
+        rows.append((*key, ts, *codec.sample_params(x)))
+    return rows
+
+
 def insert_samples(
     db: Db,
     charger_id: str,
@@ -188,39 +210,56 @@ def insert_samples(
     samples: Sequence[MeterSample],
 ) -> None:
     if samples:
-        db.many(
-            "INSERT INTO meter_samples (transaction_id, charger_id, evse_id, connector_id, ts, "
-            "measurand, value, unit, phase, context, location, format) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [
-                (
-                    tx_id,
-                    charger_id,
-                    evse_id,
-                    connector_id,
-                    db.ts(x.timestamp),
-                    *codec.sample_params(x),
-                )
-                for x in samples
-            ],
-        )
+        key = (tx_id, charger_id, evse_id, connector_id)
+        db.many(_INSERT_SAMPLES, sample_rows(db, key, samples))
 
 
 def add_meter_values(db: Db, b: MeterBatch) -> str | None:
-    tx_id = b.transaction_id
-    if tx_id is None and b.ocpp16_id is not None and b.ocpp16_id >= 0:
-        row = db.one(
-            "SELECT id FROM transactions WHERE ocpp16_id = ? AND charger_id = ?",
-            (b.ocpp16_id, b.charger_id),
-        )
-        tx_id = None if row is None else row[0]
-    insert_samples(
-        db,
-        b.charger_id,
-        evse_id=b.evse_id,
-        connector_id=b.connector_id,
-        tx_id=tx_id,
-        samples=b.samples,
+    return add_meter_values_many(db, [b])[0]
+
+
+def add_meter_values_many(db: Db, batches: Sequence[MeterBatch]) -> list[str | None]:
+    """Many MeterValues (of any chargers) in one go: one lookup of their 1.6 transaction ids,
+    one multi-row INSERT of every sample and one of every raw frame. Answers each batch's
+    transaction id (None when outside a known transaction)."""
+    tx_ids = _resolve_ocpp16(db, batches)
+    samples: list[tuple[object, ...]] = []
+    raws: list[tuple[object, ...]] = []
+    for b, tx_id in zip(batches, tx_ids, strict=True):
+        samples += sample_rows(db, (tx_id, b.charger_id, b.evse_id, b.connector_id), b.samples)
+        if b.raw:
+            raws.append((b.charger_id, db.ts(b.received_at), "MeterValues", tx_id, b.raw))
+    if samples:
+        db.many(_INSERT_SAMPLES, samples)
+    if raws:
+        db.many(_INSERT_RAW, raws)
+    return tx_ids
+
+
+def _resolve_ocpp16(db: Db, batches: Sequence[MeterBatch]) -> list[str | None]:
+    """Each batch's evgw transaction id: given, or found by its 1.6 id on that charger."""
+    wanted = sorted(
+        {
+            b.ocpp16_id
+            for b in batches
+            if b.transaction_id is None and b.ocpp16_id is not None and b.ocpp16_id >= 0
+        }
     )
-    record_raw(db, b.charger_id, b.received_at, "MeterValues", tx_id=tx_id, raw=b.raw)
-    return tx_id
+    found: dict[tuple[int, str], str] = {}
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        for ocpp16_id, charger_id, tx_id in db.all(
+            "SELECT ocpp16_id, charger_id, id FROM transactions "
+            f"WHERE ocpp16_id IN ({codec.marks(len(chunk))})",
+            chunk,
+        ):
+            found[(int(ocpp16_id), charger_id)] = tx_id
+    return [
+        b.transaction_id
+        if b.transaction_id is not None or b.ocpp16_id is None
+        else found.get((b.ocpp16_id, b.charger_id))
+        for b in batches
+    ]
+
+
+_IN_CHUNK = 500  # ids per IN list (SQLite allows 32,766 parameters; PostgreSQL 65,535)

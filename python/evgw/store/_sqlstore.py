@@ -150,7 +150,7 @@ class SqlStore(Store):
         return await self._w.submit(_p(tx.stop_transaction, s=stop))
 
     async def add_meter_values(self, batch: MeterBatch) -> str | None:
-        return await self._w.submit(_p(tx.add_meter_values, b=batch))
+        return await self._w.submit_merged(tx.add_meter_values_many, batch)
 
     async def transaction_event(self, event: TxEvent) -> TxEventOutcome:
         return await self._w.submit(_p(tx201.transaction_event, e=event))

@@ -4,16 +4,22 @@ Trio tasks enqueue an operation (a function of the connection) and sleep on a tr
 writer thread takes everything queued (up to ``max_batch``), runs each operation in its own
 SAVEPOINT (a failing one is rolled back alone and its caller gets the exception), COMMITs once,
 then wakes every waiting task through its trio token. No polling anywhere.
+
+Operations of one kind that arrive in a row (``submit_merged``, e.g. the MeterValues of many
+chargers) run as one call over all their items inside one SAVEPOINT: one multi-row INSERT
+instead of a statement and a savepoint per message. If that call fails, it is rolled back and
+its items run again one by one, each in its own SAVEPOINT, so only the bad one fails.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import trio
@@ -24,13 +30,19 @@ from evgw.store._errors import StoreError, StoreUnavailable
 
 log = logging.getLogger("evgw.store")
 T = TypeVar("T")
+X = TypeVar("X")
+
+#: Runs many items of one kind in one go: one result per item, in order.
+Merged = Callable[[Db, Sequence[X]], Sequence[T]]
 
 
 class _Op(Generic[T]):
-    __slots__ = ("abandoned", "error", "event", "fn", "result", "token")
+    __slots__ = ("abandoned", "error", "event", "fn", "item", "merged", "result", "token")
 
     def __init__(self, fn: Callable[[Db], T]) -> None:
         self.fn = fn
+        self.merged: Merged[Any, T] | None = None  # set by submit_merged, with its item
+        self.item: Any = None
         self.event = trio.Event()
         self.token = trio.lowlevel.current_trio_token()
         self.result: T | None = None
@@ -45,6 +57,17 @@ def _wrap(exc: Exception) -> Exception:
         err.__cause__ = exc
         return err
     return exc
+
+
+def _call_merged(merged: Merged[X, T], db: Db, items: list[X]) -> Sequence[T]:
+    results = merged(db, items)
+    if len(results) != len(items):
+        raise StoreError(f"merged write answered {len(results)} results for {len(items)}")
+    return results
+
+
+def _alone(merged: Merged[X, T], item: X, db: Db) -> T:
+    return merged(db, [item])[0]
 
 
 def _wake(events: list[trio.Event]) -> None:
@@ -94,7 +117,16 @@ class Writer:
         Cancelling the caller does not undo an operation the writer already started: it may
         still commit. One not started yet is skipped.
         """
-        op: _Op[T] = _Op(fn)
+        return await self._enqueue(_Op(fn))
+
+    async def submit_merged(self, merged: Merged[X, T], item: X) -> T:
+        """Like ``submit(lambda db: merged(db, [item])[0])``, but consecutive operations with
+        the same ``merged`` in one group commit run as a single ``merged(db, items)``."""
+        op: _Op[T] = _Op(functools.partial(_alone, merged, item))
+        op.merged, op.item = merged, item
+        return await self._enqueue(op)
+
+    async def _enqueue(self, op: _Op[T]) -> T:
         with self._cond:
             self._check_open()
             self._queue.append(op)
@@ -196,7 +228,7 @@ class Writer:
             if len(batch) == 1:  # alone: the transaction itself is the savepoint
                 good = self._run_alone(db, batch[0])
             else:
-                good = sum(self._run_one(db, op) for op in batch)
+                good = sum(self._run_run(db, run) for run in _runs(batch))
             db.commit()
         except BaseException:
             with contextlib.suppress(*DRIVER_ERRORS):  # connection gone: _fail_batch drops it
@@ -216,6 +248,26 @@ class Writer:
             op.error = _wrap(exc)
             return 0
         return 1
+
+    def _run_run(self, db: Db, run: list[_Op[Any]]) -> int:
+        """A run of merged operations in one call; one operation on its own."""
+        merged = run[0].merged
+        if merged is None or len(run) == 1:
+            return sum(self._run_one(db, op) for op in run)
+        db.run("SAVEPOINT ops")
+        try:
+            results = _call_merged(merged, db, [op.item for op in run])
+        except Exception as exc:
+            if is_connection_lost(db, exc):
+                raise
+            db.run("ROLLBACK TO SAVEPOINT ops")
+            db.run("RELEASE SAVEPOINT ops")
+            log.info("merged store write of %d failed (%s); one by one", len(run), exc)
+            return sum(self._run_one(db, op) for op in run)
+        db.run("RELEASE SAVEPOINT ops")
+        for op, result in zip(run, results, strict=True):
+            op.result = result
+        return len(run)
 
     @staticmethod
     def _run_one(db: Db, op: _Op[Any]) -> int:
@@ -255,3 +307,15 @@ class Writer:
         for token, events in by_token.items():
             with contextlib.suppress(trio.RunFinishedError):  # caller's run over: nobody to wake
                 token.run_sync_soon(_wake, events)
+
+
+def _runs(batch: list[_Op[Any]]) -> list[list[_Op[Any]]]:
+    """The batch cut into runs: consecutive operations of one merged kind, or one operation
+    (the order of the batch is kept)."""
+    runs: list[list[_Op[Any]]] = []
+    for op in batch:
+        if runs and op.merged is not None and runs[-1][0].merged is op.merged:
+            runs[-1].append(op)
+        else:
+            runs.append([op])
+    return runs
