@@ -8,8 +8,9 @@ integer transactionId is kept alongside (`ocpp16_id`).
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 import attrs
 
@@ -129,6 +130,51 @@ class MeterSample:
     format: str | None = None
 
 
+#: A MeterSample's fields as a plain tuple, in the same order.
+SampleRow = tuple[datetime, str, str, str | None, str | None, str | None, str | None, str | None]
+
+
+class SampledValues(Sequence[MeterSample]):
+    """The sampled values of one message as plain rows (`SampleRow`): what the store inserts,
+    as they are. `MeterSample` objects are made only when someone reads the sequence (once,
+    then kept): on the hot path (MeterValues, nobody subscribed to the samples) none are."""
+
+    __slots__ = ("_samples", "rows")
+
+    def __init__(self, rows: Sequence[SampleRow]) -> None:
+        self.rows = tuple(rows)
+        self._samples: tuple[MeterSample, ...] | None = None
+
+    def samples(self) -> tuple[MeterSample, ...]:
+        if self._samples is None:
+            self._samples = tuple(MeterSample(*row) for row in self.rows)
+        return self._samples
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> MeterSample: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[MeterSample, ...]: ...
+    def __getitem__(self, index: int | slice) -> MeterSample | tuple[MeterSample, ...]:
+        return self.samples()[index]
+
+    def __iter__(self) -> Iterator[MeterSample]:
+        return iter(self.samples())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SampledValues):
+            return self.rows == other.rows
+        return isinstance(other, Sequence) and self.samples() == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(self.rows)
+
+    def __repr__(self) -> str:
+        return f"SampledValues({self.rows!r})"
+
+
 @attrs.frozen
 class StopTx:
     """A transaction stop (1.6 StopTransaction). `ocpp16_id` -1 or unknown -> orphan."""
@@ -161,7 +207,7 @@ class MeterBatch:
     connector_id: int
     transaction_id: str | None  # resolved evgw id, None when outside a transaction
     ocpp16_id: int | None
-    samples: tuple[MeterSample, ...]
+    samples: Sequence[MeterSample]  # a tuple, or SampledValues (rows, no objects)
     received_at: datetime
     raw: str = ""
 

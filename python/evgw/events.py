@@ -13,8 +13,9 @@ restarts reads the store, then follows the events.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -104,12 +105,19 @@ class TransactionStopped:
 
 @attrs.frozen
 class MeterValuesReceived:
+    """`samples` is made on first use from what the handler passed (`sampled`: a tuple, or
+    the store's rows as `SampledValues`), so a message nobody reads costs no sample objects."""
+
     charger_id: str
     evse_id: int
     connector_id: int
     transaction_id: str | None
-    samples: tuple[MeterSample, ...]
+    sampled: Sequence[MeterSample] = attrs.field(repr=False)
     at: datetime  # arrival time
+
+    @functools.cached_property
+    def samples(self) -> tuple[MeterSample, ...]:
+        return tuple(self.sampled)
 
 
 @attrs.frozen

@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from evgw.domain import MeterBatch, MeterSample, StartOutcome, StartTx, StopOutcome, StopTx
+from evgw.domain import (
+    MeterBatch,
+    MeterSample,
+    SampledValues,
+    StartOutcome,
+    StartTx,
+    StopOutcome,
+    StopTx,
+)
 from evgw.store import _codec as codec
 from evgw.store._db import Db, utc
 from evgw.store._errors import StoreError
@@ -189,10 +197,17 @@ def sample_rows(
     db: Db, key: tuple[str | None, str, int, int], samples: Sequence[MeterSample]
 ) -> list[tuple[object, ...]]:
     """meter_samples rows from (transaction id, charger, EVSE, connector) and the samples; the
-    samples of one meterValue share their timestamp object, converted once."""
+    samples of one meterValue share their timestamp object, converted once. `SampledValues`
+    are inserted from their rows, without making sample objects."""
     rows: list[tuple[object, ...]] = []
     last_at: datetime | None = None
     ts: object = None
+    if isinstance(samples, SampledValues):
+        for at, *fields in samples.rows:
+            if at is not last_at:
+                last_at, ts = at, db.ts(at)
+            rows.append((*key, ts, *fields))
+        return rows
     for x in samples:
         if x.timestamp is not last_at:
             last_at, ts = x.timestamp, db.ts(x.timestamp)

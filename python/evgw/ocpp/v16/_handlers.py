@@ -22,7 +22,7 @@ from evgw.ocpp._security_events import security_event
 from evgw.ocpp._services import Services
 from evgw.ocpp._signing import sign_certificate
 from evgw.ocpp._time import format_timestamp, parse_timestamp, utc_now
-from evgw.ocpp.v16._meter import evse_and_connector, samples_from_meter_values
+from evgw.ocpp.v16._meter import evse_and_connector, sampled_values, samples_from_meter_values
 
 log = logging.getLogger("evgw.ocpp.v16")
 
@@ -160,19 +160,14 @@ async def meter_values(svc: Services, ctx: CallContext, p: Payload) -> Payload:
         connector_id=connector_id,
         transaction_id=None,  # the store resolves ocpp16_id in the same write
         ocpp16_id=p.get("transactionId"),
-        samples=samples_from_meter_values(p["meterValue"]),
+        samples=sampled_values(p["meterValue"]),
         received_at=ctx.received_at,
         raw=ctx.raw,
     )
     transaction_id = await svc.store.add_meter_values(batch)
     svc.events.publish(
         MeterValuesReceived(
-            ctx.charger_id,
-            evse_id,
-            connector_id,
-            transaction_id,
-            tuple(batch.samples),
-            ctx.received_at,
+            ctx.charger_id, evse_id, connector_id, transaction_id, batch.samples, ctx.received_at
         )
     )
     return {}

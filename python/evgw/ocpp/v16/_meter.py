@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evgw.domain import MeterSample
+from evgw.domain import MeterSample, SampledValues, SampleRow
 from evgw.ocpp._time import parse_timestamp
 
 DEFAULT_MEASURAND = "Energy.Active.Import.Register"
@@ -29,6 +29,27 @@ def samples_from_meter_values(meter_values: list[dict[str, Any]]) -> tuple[Meter
             for sv in meter_value["sampledValue"]
         )
     return tuple(out)
+
+
+def sampled_values(meter_values: list[dict[str, Any]]) -> SampledValues:
+    """The same as `samples_from_meter_values`, as plain rows (no object per sample)."""
+    rows: list[SampleRow] = []
+    for meter_value in meter_values:
+        at = parse_timestamp(meter_value["timestamp"])
+        rows.extend(
+            (
+                at,
+                sv.get("measurand", DEFAULT_MEASURAND),
+                sv["value"],
+                sv.get("unit", DEFAULT_UNIT),
+                sv.get("phase"),
+                sv.get("context"),
+                sv.get("location"),
+                sv.get("format"),
+            )
+            for sv in meter_value["sampledValue"]
+        )
+    return SampledValues(rows)
 
 
 def evse_and_connector(connector_id: int) -> tuple[int, int]:
