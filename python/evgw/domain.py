@@ -235,7 +235,7 @@ class TxEvent:
     reservation_id: int | None = None
     meter_start_wh: int | None = None
     meter_stop_wh: int | None = None
-    samples: tuple[MeterSample, ...] = ()
+    samples: Sequence[MeterSample] = ()  # a tuple, or SampledValues
     raw: str = ""
 
 

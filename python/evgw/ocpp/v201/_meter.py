@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from evgw.domain import MeterSample
+from evgw.domain import SampledValues, SampleRow
 from evgw.ocpp._time import parse_timestamp
 
 REGISTER = "Energy.Active.Import.Register"  # also the default measurand (2.0.1 §2.40)
@@ -28,28 +28,26 @@ def _text(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def _samples_of(meter_value: dict[str, Any]) -> Iterator[MeterSample]:
+def _samples_of(meter_value: dict[str, Any]) -> Iterator[SampleRow]:
+    """Rows in MeterSample's field order: timestamp, measurand, value, unit, phase, context,
+    location, format."""
     at = parse_timestamp(meter_value["timestamp"])
     for sv in meter_value["sampledValue"]:
-        common = {
-            "timestamp": at,
-            "measurand": sv.get("measurand", REGISTER),
-            "phase": sv.get("phase"),
-            "context": sv.get("context", "Sample.Periodic"),
-            "location": sv.get("location"),
-        }
+        measurand = sv.get("measurand", REGISTER)
+        phase, location = sv.get("phase"), sv.get("location")
+        context = sv.get("context", "Sample.Periodic")
         unit = sv.get("unitOfMeasure", {}).get("unit", "Wh")
-        yield MeterSample(value=_text(_decimal(sv)), unit=unit, format="Raw", **common)
+        yield (at, measurand, _text(_decimal(sv)), unit, phase, context, location, "Raw")
         signed = sv.get("signedMeterValue")
         if signed is not None:
             method = f"{signed['signingMethod']}/{signed['encodingMethod']}"
-            yield MeterSample(
-                value=signed["signedMeterData"], unit=method, format="SignedData", **common
-            )
+            data = signed["signedMeterData"]
+            yield (at, measurand, data, method, phase, context, location, "SignedData")
 
 
-def samples_from_meter_values(meter_values: list[dict[str, Any]]) -> tuple[MeterSample, ...]:
-    return tuple(s for mv in meter_values for s in _samples_of(mv))
+def samples_from_meter_values(meter_values: list[dict[str, Any]]) -> SampledValues:
+    """The samples as rows (`SampledValues`: MeterSample objects only when read)."""
+    return SampledValues([s for mv in meter_values for s in _samples_of(mv)])
 
 
 def register_wh(meter_values: list[dict[str, Any]], context: str, *, last: bool) -> int | None:
