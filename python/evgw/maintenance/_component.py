@@ -28,6 +28,8 @@ from ._model import Health, OutageRecord, PortKey
 from ._remediate import Remediator
 from ._rules import Rules
 
+_GAUGE_CHUNK = 500  # ports per step of the health gauges' pass
+
 log = logging.getLogger("evgw.maintenance")
 
 
@@ -205,9 +207,11 @@ class Maintenance(Component):
 
     async def _gauges(self) -> None:
         tally = dict.fromkeys((str(h) for h in Health), 0)
-        for port in self.model.ports():
+        for i, port in enumerate(self.model.ports(), 1):
             if port.connector_id > 0:
                 tally[str(self.model.health(port).health)] += 1
+            if i % _GAUGE_CHUNK == 0:  # let chargers be answered meanwhile (10,000s of ports)
+                await trio.lowlevel.checkpoint()
         for health, n in tally.items():
             _metrics.PORTS.labels(health).set(n)
         chargers, tickets = await self.ctx.store.read(_store.fleet_counts)

@@ -186,11 +186,14 @@ class HealthModel:
         return PortHealth(port, health, None, None, state.warning)
 
     def ports(self) -> list[PortKey]:
-        return sorted(
-            PortKey(cid, evse, conn)
+        # sorted on plain tuples: PortKey's generated comparison is ~40x slower, which at
+        # 30,000 ports held the event loop for a second
+        keys = sorted(
+            (cid, evse, conn)
             for cid, charger in self._chargers.items()
             for evse, conn in charger.ports
         )
+        return [PortKey(*key) for key in keys]
 
     def intervals(self, port: PortKey) -> list[Interval]:
         state = self._chargers[port.charger_id].ports[(port.evse_id, port.connector_id)]
