@@ -260,6 +260,7 @@ class Topology:
         rotate_after_s: float = 900.0,
         headroom_a: float = 2.0,
         under_draw_a: float = 1.0,
+        yield_after_s: float = 120.0,
         check: bool = False,
     ) -> Allocation:
         """One tick (releases the GIL). ValueError for an unknown node, an impossible phase
@@ -272,6 +273,7 @@ def allocate_over_rows(
     rotate_after_s: float = 900.0,
     headroom_a: float = 2.0,
     under_draw_a: float = 1.0,
+    yield_after_s: float = 120.0,
     check: bool = True,
 ) -> Allocation:
     """One tick over caller-built rows (kind, limit, [(connector, re, im)]): linear rows hold

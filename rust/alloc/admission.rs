@@ -1,7 +1,9 @@
 //! Admission: who charges this tick, and from which level the filling starts. Each admitted
 //! connector gets its lower bound (≥ 6 A), or its need when urgent, in every row it loads;
 //! the rest are paused. Order: priority class, then hysteresis tiers that keep charging EVs
-//! charging and rotate paused ones slowly, with a need pass for urgent connectors.
+//! charging and rotate paused ones slowly, with a need pass for urgent connectors; a charging
+//! EV that draws (almost) nothing for a while (full, or tapering below its minimum) yields
+//! its place to waiting ones.
 
 use super::complex::C64;
 use super::demand::{Bounds, Demand, Settings};
@@ -9,6 +11,9 @@ use super::problem::Rows;
 
 /// Tiers inside a priority class (lower first).
 fn tier(d: &Demand, s: &Settings) -> u8 {
+    if d.is_idling(s) {
+        return 4; // charging but drawing (almost) nothing: after every waiting EV
+    }
     let settled = d.state_age_s >= s.rotate_after_s;
     match (d.is_charging(), settled) {
         (true, false) => 0,  // charging, not yet due for rotation: keep

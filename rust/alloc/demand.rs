@@ -62,6 +62,15 @@ impl Demand {
     pub fn is_charging(&self) -> bool {
         self.last_limit_a >= IEC_MIN_A
     }
+
+    /// Charging for at least `yield_after_s` but drawing so little (measured + headroom
+    /// below its minimum) that its place serves a waiting EV better.
+    pub fn is_idling(&self, s: &Settings) -> bool {
+        self.is_charging()
+            && self.state_age_s >= s.yield_after_s
+            && self.measured_a.is_finite()
+            && self.measured_a + s.headroom_a < self.min_a.max(IEC_MIN_A)
+    }
 }
 
 /// Tuning of one tick.
@@ -74,6 +83,9 @@ pub struct Settings {
     pub headroom_a: f64,
     /// It counts as under-drawing when measured < last limit − this.
     pub under_draw_a: f64,
+    /// A charging EV that has drawn less than its minimum − `headroom_a` for this long (it
+    /// tapers near full, or is full) yields its place to waiting EVs.
+    pub yield_after_s: f64,
 }
 
 impl Default for Settings {
@@ -82,6 +94,7 @@ impl Default for Settings {
             rotate_after_s: 900.0,
             headroom_a: 2.0,
             under_draw_a: 1.0,
+            yield_after_s: 120.0,
         }
     }
 }

@@ -248,3 +248,30 @@ fn bad_demands_are_refused() {
         }
     );
 }
+
+#[test]
+fn an_ev_drawing_almost_nothing_yields_its_place_to_a_waiting_one() {
+    let charging = |measured: f64| Demand {
+        last_limit_a: 6.0,
+        state_age_s: 300.0,
+        measured_a: measured,
+        ..ev(0, L123)
+    };
+    let waiting = Demand {
+        state_age_s: 10.0, // just paused: only into room that is left
+        ..ev(0, L123)
+    };
+    // 12 A: room for two at 6 A; the full EV (0.5 A drawn) gives its place up
+    let a = run(&site(12.0), &[charging(6.0), charging(0.5), waiting]);
+    assert_eq!(a.limits, vec![6.0, 0.0, 6.0]);
+    // one that only just started charging keeps it (its meter may not show the draw yet)
+    let fresh = Demand {
+        state_age_s: 30.0,
+        ..charging(0.5)
+    };
+    let a = run(&site(12.0), &[charging(6.0), fresh, waiting]);
+    assert_eq!(a.limits, vec![6.0, 6.0, 0.0]);
+    // one tapering at 5 A still uses most of its 6 A: it keeps it
+    let a = run(&site(12.0), &[charging(6.0), charging(5.0), waiting]);
+    assert_eq!(a.limits, vec![6.0, 6.0, 0.0]);
+}

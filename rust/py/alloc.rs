@@ -132,11 +132,17 @@ impl PyAllocation {
     }
 }
 
-fn settings(rotate_after_s: f64, headroom_a: f64, under_draw_a: f64) -> Settings {
+fn settings(
+    rotate_after_s: f64,
+    headroom_a: f64,
+    under_draw_a: f64,
+    yield_after_s: f64,
+) -> Settings {
     Settings {
         rotate_after_s,
         headroom_a,
         under_draw_a,
+        yield_after_s,
     }
 }
 
@@ -204,7 +210,7 @@ impl PyTopology {
 
     /// One tick. `unmanaged_a`: per node, the load evgw does not control (A per phase).
     #[pyo3(signature = (demands, unmanaged_a, *, rotate_after_s = 900.0, headroom_a = 2.0,
-                        under_draw_a = 1.0, check = false))]
+                        under_draw_a = 1.0, yield_after_s = 120.0, check = false))]
     #[allow(clippy::too_many_arguments)] // keyword tuning knobs
     fn allocate(
         &mut self,
@@ -214,11 +220,12 @@ impl PyTopology {
         rotate_after_s: f64,
         headroom_a: f64,
         under_draw_a: f64,
+        yield_after_s: f64,
         check: bool,
     ) -> PyResult<PyAllocation> {
         self.set_unmanaged(&unmanaged_a)?;
         let demands = demands.demands()?;
-        let s = settings(rotate_after_s, headroom_a, under_draw_a);
+        let s = settings(rotate_after_s, headroom_a, under_draw_a, yield_after_s);
         let topology = &self.inner;
         let (a, labels) = py
             .detach(|| allocate(topology, &demands, &s, check))
@@ -251,8 +258,9 @@ type RowSpec = (String, f64, Vec<(usize, f64, f64)>);
 
 /// One tick over caller-built rows (e.g. an acnportal network's constraint matrix).
 #[pyfunction]
+#[allow(clippy::too_many_arguments)] // keyword tuning knobs
 #[pyo3(signature = (rows, demands, *, rotate_after_s = 900.0, headroom_a = 2.0,
-                    under_draw_a = 1.0, check = true))]
+                    under_draw_a = 1.0, yield_after_s = 120.0, check = true))]
 pub fn allocate_over_rows(
     py: Python<'_>,
     rows: Vec<RowSpec>,
@@ -260,6 +268,7 @@ pub fn allocate_over_rows(
     rotate_after_s: f64,
     headroom_a: f64,
     under_draw_a: f64,
+    yield_after_s: f64,
     check: bool,
 ) -> PyResult<PyAllocation> {
     let demands = demands.demands()?;
@@ -281,7 +290,7 @@ pub fn allocate_over_rows(
         }
     }
     let problem = b.finish(demands.len());
-    let s = settings(rotate_after_s, headroom_a, under_draw_a);
+    let s = settings(rotate_after_s, headroom_a, under_draw_a, yield_after_s);
     let a = py.detach(|| allocate_rows(&problem, &demands, &s, check));
     Ok(PyAllocation::new(a, &labels))
 }

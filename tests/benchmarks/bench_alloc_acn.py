@@ -209,6 +209,20 @@ def run(cap_kw: float, name: str, plan: Any, basic: bool) -> dict[str, float]:
     return metrics(sim, alg, cap_kw)
 
 
+def _cells(runs: list[dict[str, float]], keys: list[str]) -> str:
+    """Mean over the seeds (violations: the sum); energy also with its spread (min-max)."""
+    cells = []
+    for k in keys:
+        values = [r[k] for r in runs]
+        if k == "violations":
+            cells.append(f"{int(sum(values))}")
+        elif k == "energy_pct" and len(values) > 1:
+            cells.append(f"{np.mean(values):.3g} ({min(values):.3g}-{max(values):.3g})")
+        else:
+            cells.append(f"{np.mean(values):.3g}")
+    return " | ".join(cells)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--caps", type=float, nargs="+", default=[50, 75, 100, 150])
@@ -240,12 +254,9 @@ def main() -> None:
         for name in args.algorithms:
             t0 = time.perf_counter()
             runs = [run(cap, name, plans[s], args.basic) for s in args.seeds]
-            mean = {k: float(np.mean([r[k] for r in runs])) for k in keys}
-            mean["violations"] = float(sum(r["violations"] for r in runs))
-            cells = " | ".join(
-                f"{mean[k]:.3g}" if k != "violations" else f"{int(mean[k])}" for k in keys
-            )
-            print(f"| {cap:g} | {name} | {cells} |", flush=True)
+            print(f"| {cap:g} | {name} | {_cells(runs, keys)} |", flush=True)
+            per_seed = " ".join(f"{r['energy_pct']:.1f}" for r in runs)
+            print(f"  energy % per seed: {per_seed}", file=sys.stderr, flush=True)
             print(f"  ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
 
 

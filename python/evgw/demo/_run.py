@@ -51,7 +51,7 @@ def _fleet(url: str, specs: list[ChargerSpec], out: Path, stop: trio.Event) -> F
         id_tags=setup.TOKENS,
         seed=2026,
         start_hour=setup.START_HOUR,
-        model=ModelSettings(connectors=2, meter_interval_s=900.0),
+        model=ModelSettings(connectors=2, meter_interval_s=setup.METER_INTERVAL_S),
         faults=FaultSettings(
             connector_fault_every_s=1200.0,
             connector_fault_duration_s=240.0,  # real seconds: only a reset ends it sooner

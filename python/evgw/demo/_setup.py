@@ -50,6 +50,22 @@ TARIFF: dict[str, Any] = {
 }
 
 
+#: Load management's clocks are real seconds; the fleet's are SPEED times faster. Its
+#: defaults (a 60 s measurement window, 15 min rotation, 30 s increase dwell) would be hours
+#: of simulated time: tapering EVs would keep their allocation long after they stopped
+#: drawing it. Scaled here, but never under what the meter period (900 s simulated ≈ 6 s
+#: real) allows: the window must hold a reading.
+METER_INTERVAL_S = 900.0
+SMARTCHARGING_TIMING: dict[str, float] = {
+    "tx_profile_duration_s": 30 * 86_400,  # a simulated day lasts DAY_S: outlive it
+    "measure_window_s": 1.5 * METER_INTERVAL_S / SPEED,
+    "stale_meter_s": 3.0 * METER_INTERVAL_S / SPEED,
+    "yield_after_s": 3.0 * METER_INTERVAL_S / SPEED,
+    "rotate_after_s": 900.0 / SPEED,
+    "increase_dwell_s": 300.0 / SPEED,
+}
+
+
 def site_limits_kw() -> dict[str, float]:
     return {site: 3 * VOLTAGE * amps / 1000 for site, amps in SITE_LIMIT_A.items()}
 
@@ -112,8 +128,7 @@ def _maintenance() -> dict[str, object]:
 
 def config(db: str, spool: Path, fleet: list[ChargerSpec]) -> dict[str, object]:
     return {
-        # a simulated day lasts DAY_S: profiles must outlive the compressed time
-        "smartcharging": {"sites": _sites(fleet), "tx_profile_duration_s": 30 * 86_400},
+        "smartcharging": {"sites": _sites(fleet), **SMARTCHARGING_TIMING},
         "billing": {"time_zone": TIME_ZONE, "sweep_interval_s": 2.0, "country_code": "US"},
         "maintenance": _maintenance(),
         "ocpp": {"listen": "127.0.0.1:0", "spool_dir": str(spool), "messages_per_second": 100.0},

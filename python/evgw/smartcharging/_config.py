@@ -25,6 +25,7 @@ class SmartChargingConfig:
     rotate_after_s: float = 900.0  # slow rotation of paused EVs
     headroom_a: float = 2.0  # an EV drawing less gets measured + this
     measure_window_s: float = 60.0  # measured draw = highest current in this window
+    yield_after_s: float = 120.0  # charging but drawing < 6 A - headroom this long: yields
     stale_meter_s: float = 120.0  # older samples are ignored (assume the limit is drawn)
     noncompliance_a: float = 2.0  # drawing more than limit + this (after the lag): fixed load
     external_limit_interval_s: float = 10.0  # how often the external_limit hook is asked

@@ -120,6 +120,7 @@ class SiteRuntime:
             self.unmanaged_now(now),
             rotate_after_s=cfg.rotate_after_s,
             headroom_a=cfg.headroom_a,
+            yield_after_s=cfg.yield_after_s,
         )
 
     def summarise(self, a: _core.Allocation, lives: dict[Key, Live], now: float) -> Result:

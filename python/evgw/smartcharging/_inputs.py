@@ -71,4 +71,5 @@ def allocate(
         runtime.unmanaged_now(now),
         rotate_after_s=cfg.rotate_after_s,
         headroom_a=cfg.headroom_a,
+        yield_after_s=cfg.yield_after_s,
     )
