@@ -46,6 +46,13 @@ BAD = [
     (_with("nodes.1.limit_a", [1, 2]), "nodes[1].limit_a", "three"),
     (_with("nodes.1.limit_a", "lots"), "nodes[1].limit_a", "numbers"),
     (_with("nodes.1.margin_a", -1), "nodes[1].margin_a", "at least"),
+    (_with("nodes.1.unbalance_a", -1), "nodes[1].unbalance_a", "at least"),
+    (_with("nodes.1.unbalance_a", "some"), "nodes[1].unbalance_a", "number"),
+    (
+        {**_with("nodes.1.unbalance_a", 10), "wiring": "delta"},
+        "nodes[1].unbalance_a",
+        "wye sites only",
+    ),
     (
         _with("chargers", [TREE["chargers"][0], TREE["chargers"][0]]),
         "chargers[1].id",
@@ -109,6 +116,23 @@ async def test_site_crud_with_warnings(nursery: trio.Nursery, tmp_path: Path) ->
     running.server.stop()
 
 
+async def test_an_unbalance_limit_is_stored_and_shown_as_rows(
+    nursery: trio.Nursery, tmp_path: Path
+) -> None:
+    running = await start_server(nursery, sc_config(tmp_path))
+    async with await admin(running) as api:
+        reply = await api.put("/api/v1/sites/depot", json=_with("nodes.1.unbalance_a", 16))
+        assert reply.status_code == 201, reply.text
+        site = (await api.get("/api/v1/sites/depot")).json()
+        assert [n["unbalance_a"] for n in site["nodes"]] == [None, 16]
+        rows = {(r["node"], r["phase"]): r for r in (await _allocation(api, "depot"))["rows"]}
+        pairs = ("L1-L2", "L2-L1", "L2-L3", "L3-L2", "L3-L1", "L1-L3")
+        for pair in pairs:  # I_p - I_q <= 16 for every ordered pair, on the feeder only
+            assert rows[("feeder", pair)]["limit"] == 16
+            assert ("grid", pair) not in rows
+    running.server.stop()
+
+
 async def test_sites_survive_a_restart(
     nursery: trio.Nursery, tmp_path: Path, durable_store_url: str
 ) -> None:
@@ -149,5 +173,6 @@ async def test_sites_from_the_config_file(nursery: trio.Nursery, tmp_path: Path)
         "power_w": None,
         "margin_a": 0.0,
         "unmanaged_a": [0.0, 0.0, 0.0],
+        "unbalance_a": None,
     }
     running.server.stop()

@@ -8,6 +8,7 @@ import math
 from datetime import UTC, datetime
 
 import pytest
+from evgw.api import ApiError
 from evgw.domain import MeterSample
 from evgw.smartcharging._config import SmartChargingConfig
 from evgw.smartcharging._dispatch import Change, Kind, SiteGate, decide, plan
@@ -148,3 +149,27 @@ def test_retry_after_a_refusal_waits_long_no_answer_backs_off() -> None:
     assert retry_after(live, CFG) == CFG.retry_rejected_s
     live.failed(32.0, "rejected", 200.0)
     assert decide(live, 20.0, 200.0 + CFG.retry_rejected_s - 1, CFG, 20.0) is None  # no storm
+
+
+def test_unbalance_limit_nan_in_a_config_file_is_refused_naming_the_field() -> None:
+    body = {"nodes": [{"id": "grid", "parent": None, "limit_a": 100, "unbalance_a": math.nan}]}
+    with pytest.raises(ApiError) as caught:
+        parse_site("s", body)
+    assert [d["field"] for d in caught.value.details] == ["nodes[0].unbalance_a"]
+
+
+def test_unbalance_limit_caps_single_phase_evs_on_one_phase() -> None:
+    site, _ = parse_site(
+        "s",
+        {
+            "nodes": [{"id": "grid", "parent": None, "limit_a": 100, "unbalance_a": 10}],
+            "chargers": [{"id": f"C{i}", "node": "grid", "phases": 1} for i in range(3)],
+        },
+    )
+    lives: dict[tuple[str, int], Live] = {}
+    runtime = SiteRuntime(site, lives)
+    for live in lives.values():
+        live.transaction_id = "t"
+    allocation = runtime.tick(lives, 0.0, SmartChargingConfig())
+    assert sorted(allocation.limits) == [0.0, 0.0, 10.0]  # all on L1: I_L1 - I_L2 <= 10
+    assert not allocation.violations

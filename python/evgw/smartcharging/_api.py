@@ -229,9 +229,9 @@ SCHEMAS: dict[str, dict[str, object]] = {
         "type": "object",
         "description": (
             "wiring wye|delta; nodes[]: id, parent, limit_a (number or [L1, L2, L3], null ="
-            " unlimited), power_w, margin_a, unmanaged_a; chargers[]: id, node, limit_a,"
-            " connectors, phases, rotation, connector_max_a, step_a; planner (see Planner);"
-            " docs/smartcharging.md"
+            " unlimited), power_w, margin_a, unmanaged_a, unbalance_a (wye: |I_p - I_q| limit, A);"
+            " chargers[]: id, node, limit_a, connectors, phases, rotation, connector_max_a,"
+            " step_a; planner (see Planner); docs/smartcharging.md"
         ),
         "properties": {
             "name": {"type": ["string", "null"]},
@@ -256,7 +256,8 @@ SCHEMAS: dict[str, dict[str, object]] = {
     "SiteAllocation": {
         "type": "object",
         "description": (
-            "rows: node, phase (L1..L3, W), limit, allocated, measured, headroom; connectors:"
+            "rows: node, phase (L1..L3, W, or L1-L2 ... for the unbalance row I_L1 - I_L2),"
+            " limit, allocated, measured, headroom; connectors:"
             " charger_id, evse_id, limit_a, sent_limit_a, cap_a (planner/EV/external cap), reason"
             " (idle, charging, no_capacity, fixed_load, unusable, deferred, site_over_limit),"
             " fixed_why"

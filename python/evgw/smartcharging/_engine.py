@@ -16,6 +16,7 @@ from ._site import Phases3, Site
 REASONS = ("idle", "charging", "no_capacity", "fixed_load", "unusable", "site_over_limit")
 #: Row labels by `row_phase`: phases (lines), power, then the unbalance rows I_p - I_q.
 PHASES = ("L1", "L2", "L3", "W", "L1-L2", "L2-L1", "L2-L3", "L3-L2", "L3-L1", "L1-L3")
+UNBALANCE_PAIRS = ((0, 1), (1, 0), (1, 2), (2, 1), (2, 0), (0, 2))
 COLUMNS = _core.DEMAND_COLUMNS
 
 
@@ -133,7 +134,7 @@ class SiteRuntime:
                 "phase": PHASES[p],
                 "limit": a.row_limit[i],
                 "allocated": a.row_usage[i],
-                "measured": measured[n][p] if p < 3 else None,
+                "measured": _row_measured(measured[n], p),
             }
             for i, (n, p) in enumerate(zip(a.row_node, a.row_phase, strict=True))
         ]
@@ -180,6 +181,16 @@ class SiteRuntime:
         return min(
             lim - spec.margin_a - u for lim, u in zip(spec.limit_a, spec.unmanaged_a, strict=True)
         )
+
+
+def _row_measured(phases: list[float], label: int) -> float | None:
+    """A phase row: its current; an unbalance row: I_p - I_q; the power row: None."""
+    if label < 3:
+        return phases[label]
+    if label < 4:
+        return None
+    p, q = UNBALANCE_PAIRS[label - 4]
+    return phases[p] - phases[q]
 
 
 def _plus(a: Phases3, b: list[float]) -> Phases3:

@@ -1,7 +1,8 @@
 """A site definition from JSON, and the checks it must pass.
 
 Errors (422): unknown or duplicate ids, an unknown parent, a cycle, a charger listed twice
-(a connector under two parents), negative, NaN or non-numeric values. Warnings (accepted): a
+(a connector under two parents), negative, NaN or non-numeric values, an unbalance limit on a
+delta site. Warnings (accepted): a
 child limit above its parent's.
 """
 
@@ -42,6 +43,14 @@ NODE_FIELDS = (
     Field("parent", Kind.STRING, "parent node id (null: a root)", nullable=True, maximum=64),
     Field("power_w", Kind.NUMBER, "total power limit, W", nullable=True, minimum=0),
     Field("margin_a", Kind.NUMBER, "safety margin, A per phase", minimum=0, maximum=10_000),
+    Field(
+        "unbalance_a",
+        Kind.NUMBER,
+        "phase-unbalance limit |I_p - I_q| between any two phases, A (wye sites; null: none)",
+        nullable=True,
+        minimum=0,
+        maximum=10_000,
+    ),
 )
 CHARGER_FIELDS = (
     ID,
@@ -244,6 +253,12 @@ def structure_errors(site: Site) -> list[Violation]:
     for i, c in enumerate(site.chargers):
         if c.node not in ids:
             problems.append({"field": f"chargers[{i}].node", "message": f"unknown node {c.node!r}"})
+    if site.wiring == "delta":
+        problems += [
+            {"field": f"nodes[{i}].unbalance_a", "message": "is for wye sites only"}
+            for i, n in enumerate(site.nodes)
+            if n.unbalance_a is not None
+        ]
     if not problems:
         problems += _cycles(site)
     return problems

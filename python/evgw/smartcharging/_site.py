@@ -23,6 +23,7 @@ class NodeSpec:
     power_w: float | None = None
     margin_a: float = 0.0
     unmanaged_a: Phases3 = (0.0, 0.0, 0.0)
+    unbalance_a: float | None = None  # wye: |I_p - I_q| <= this between any two phases
 
 
 @attrs.frozen
@@ -102,7 +103,9 @@ class Site:
         margins = [n.margin_a for n in self.nodes] + [0.0] * len(self.chargers)
         wiring: Literal["wye", "delta"] = "delta" if self.wiring == "delta" else "wye"
         volts = [self.voltage] * len(parents)
-        return _core.Topology(wiring, parents, limits, power, margins, volts)
+        unbalance = [math.inf if n.unbalance_a is None else n.unbalance_a for n in self.nodes]
+        unbalance += [math.inf] * len(self.chargers)
+        return _core.Topology(wiring, parents, limits, power, margins, volts, unbalance_a=unbalance)
 
     def configured_unmanaged(self) -> list[Phases3]:
         return [n.unmanaged_a for n in self.nodes] + [(0.0, 0.0, 0.0)] * len(self.chargers)
