@@ -30,8 +30,8 @@ fn need_key(b: &Bounds, d: &Demand, i: usize) -> (u16, f64, u32) {
     (class, -b.floor / b.ub, index(i))
 }
 
-/// Stages inside a priority class: charging EVs not yet due for rotation keep their 6 A,
-/// then the need pass, then everyone else's 6 A.
+/// Stages inside a priority class: charging EVs not yet due for rotation (or with a known
+/// need: never due) keep their 6 A, then the need pass, then everyone else's 6 A.
 const KEEP: u16 = 0;
 const NEED: u16 = 1;
 const REST: u16 = 2;
@@ -41,7 +41,10 @@ const REST: u16 = 2;
 /// breaks ties.
 fn key(d: &Demand, s: &Settings, i: usize) -> (u16, f64, u32) {
     let tier = tier(d, s);
-    let stage = if tier == 0 { KEEP } else { REST };
+    // with a known need the need pass orders by urgency: a charging EV keeps its 6 A (no
+    // rotation, whose pauses cost energy and stability); rotation is for unknown needs
+    let keep = tier == 0 || (tier == 2 && d.need_a.is_finite());
+    let stage = if keep { KEEP } else { REST };
     let class = u16::from(d.priority) << 8 | stage << 4 | u16::from(tier);
     let age = if d.is_charging() {
         d.state_age_s
@@ -57,7 +60,7 @@ fn index(i: usize) -> u32 {
 
 /// Per connector, the level it starts filling from (0 = paused), and the row values with
 /// every admitted connector there. Per priority class: charging connectors not yet due for
-/// rotation keep their lower bound (hysteresis); then urgent connectors (a known need above
+/// rotation, or with a known need, keep their lower bound (hysteresis); then urgent connectors (a known need above
 /// their lower bound) are raised to their need, most urgent first, where it fits; then
 /// everyone not yet in gets its lower bound (≥ 6 A) where that fits.
 pub fn admit(

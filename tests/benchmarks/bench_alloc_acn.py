@@ -28,6 +28,9 @@ from typing import Any
 import numpy as np
 from acnportal import acnsim, algorithms
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import acn_eu_depot
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "python"))
 from evgw import _core  # noqa: E402  (the built extension, beside the source)
@@ -60,15 +63,16 @@ def sessions(seed: int, stats: str, evses: int, python: str) -> list[list[list[f
     return plan
 
 
-def events(plan: list[list[list[float]]], station_ids: list[str]) -> acnsim.EventQueue:
+def events(plan: list[list[list[float]]], max_kw: dict[str, float]) -> acnsim.EventQueue:
+    """One plug-in per session; energy capped at what the EV's maximum delivers in the stay."""
     queue = []
     per_h = 60 // PERIOD_MIN
-    for station, visits in zip(station_ids, plan, strict=False):
+    for (station, top_kw), visits in zip(max_kw.items(), plan, strict=False):
         for k, (arrival_h, duration_h, energy_kwh) in enumerate(visits):
             arrival = round(arrival_h * per_h)
             departure = max(arrival + 1, round((arrival_h + duration_h) * per_h))
-            energy = min(energy_kwh, EVSE_MAX_KW * (departure - arrival) / per_h)
-            battery = acnsim.Battery(100.0, 0.0, EVSE_MAX_KW)
+            energy = min(energy_kwh, top_kw * (departure - arrival) / per_h)
+            battery = acnsim.Battery(100.0, 0.0, top_kw)
             ev = acnsim.EV(arrival, departure, energy, station, f"{station}-{k}", battery)
             queue.append(acnsim.PluginEvent(arrival, ev))
     return acnsim.EventQueue(queue)
@@ -184,6 +188,7 @@ def _stability(sim: acnsim.Simulator) -> tuple[int, int, float]:
     changes = pauses = 0
     hours = 0.0
     index = {sid: i for i, sid in enumerate(sim.network.station_ids)}
+    volts = sim.network._voltages
     delivered = np.cumsum(sim.charging_rates, axis=1)
     for ev in sim.ev_history.values():
         i = index[ev.station_id]
@@ -191,19 +196,24 @@ def _stability(sim: acnsim.Simulator) -> tuple[int, int, float]:
         hours += len(row) * PERIOD_MIN / 60
         changes += int(np.sum(np.abs(np.diff(row)) > 1e-9))
         start = delivered[i, ev.arrival - 1] if ev.arrival > 0 else 0.0
-        want = ev.requested_energy * 1000 / VOLTS * 60 / PERIOD_MIN  # A·periods
+        want = ev.requested_energy * 1000 / volts[i] * 60 / PERIOD_MIN  # A·periods
         not_full = (delivered[i, ev.arrival : ev.departure] - start) < want - 1e-6
         on = row > 1e-9
         pauses += int(np.sum(on[:-1] & ~on[1:] & not_full[1:]))
     return changes, pauses, hours
 
 
-def run(cap_kw: float, name: str, plan: Any, basic: bool) -> dict[str, float]:
-    network = acnsim.sites.caltech_acn(basic_evse=basic, transformer_cap=cap_kw)
+def run(cap_kw: float, name: str, plan: Any, seed: int, args: Any) -> dict[str, float]:
+    if args.site == "eu":
+        network = acn_eu_depot.network(cap_kw, seed, unbalance=args.unbalance)
+        max_kw = acn_eu_depot.station_max_kw(network, seed)
+    else:
+        network = acnsim.sites.caltech_acn(basic_evse=args.basic, transformer_cap=cap_kw)
+        max_kw = dict.fromkeys(network.station_ids, EVSE_MAX_KW)
     alg = algorithm(name)
     start = datetime(2026, 3, 2, tzinfo=UTC)
     sim = acnsim.Simulator(
-        network, alg, events(plan, network.station_ids), start, period=PERIOD_MIN, verbose=False
+        network, alg, events(plan, max_kw), start, period=PERIOD_MIN, verbose=False
     )
     sim.run()
     return metrics(sim, alg, cap_kw)
@@ -232,9 +242,18 @@ def main() -> None:
         "--algorithms", nargs="+", default=["uncontrolled", "round_robin", "edf", "llf", "evgw"]
     )
     parser.add_argument("--basic", action="store_true", help="continuous BASIC EVSEs")
+    parser.add_argument(
+        "--site", choices=("caltech", "eu"), default="caltech", help="caltech_acn or the EU depot"
+    )
+    parser.add_argument("--unbalance", action="store_true", help="EU depot: unbalance rows")
     parser.add_argument("--python", default=str(ROOT / ".venv/bin/python"))
     args = parser.parse_args()
-    plans = {seed: sessions(seed, args.stats, 54, args.python) for seed in args.seeds}
+    evses = (
+        54
+        if args.site == "caltech"
+        else acn_eu_depot.SUB_BOARDS * acn_eu_depot.CHARGERS_PER_BOARD * 2
+    )
+    plans = {seed: sessions(seed, args.stats, evses, args.python) for seed in args.seeds}
     keys = [
         "energy_pct",
         "served_pct",
@@ -246,14 +265,17 @@ def main() -> None:
         "ms_per_call",
     ]
     pilots = "BASIC" if args.basic else "AV/CC"
+    if args.site == "eu":
+        pilots = "AV" + (", unbalance rows" if args.unbalance else "")
     counts = [sum(map(len, p)) for p in plans.values()]
-    print(f"stats={args.stats} seeds={args.seeds} pilots={pilots} sessions/seed={counts}")
+    print(f"site={args.site} stats={args.stats} seeds={args.seeds} pilots={pilots}")
+    print(f"sessions/seed={counts}")
     print("| cap kW | algorithm | " + " | ".join(keys) + " |")
     print("|---" * (len(keys) + 2) + "|")
     for cap in args.caps:
         for name in args.algorithms:
             t0 = time.perf_counter()
-            runs = [run(cap, name, plans[s], args.basic) for s in args.seeds]
+            runs = [run(cap, name, plans[s], s, args) for s in args.seeds]
             print(f"| {cap:g} | {name} | {_cells(runs, keys)} |", flush=True)
             per_seed = " ".join(f"{r['energy_pct']:.1f}" for r in runs)
             print(f"  energy % per seed: {per_seed}", file=sys.stderr, flush=True)

@@ -80,9 +80,10 @@ class SiteRuntime:
         cols["min_a"].append(6.0)
         cols["max_a"].append(min(charger.connector_max_a, charger.limit_a))
         cols["measured_a"].append(live.measured(now, cfg.measure_window_s, cfg.stale_meter_s))
-        cols["last_limit_a"].append(live.sent_a if live.sent_a is not None else live.allocated_a)
+        cols["last_limit_a"].append(_last_limit(live))
         cols["state_age_s"].append(now - live.state_since)
-        cols["priority"].append(max(0, min(255, live.policy.priority)))
+        behind = 1 if live.paused_idle else 0  # after every other EV of its class
+        cols["priority"].append(max(0, min(255, live.policy.priority + behind)))
         cols["weight"].append(live.policy.weight)
         cols["need_a"].append(self._need(live, now, in_use))
         cols["fixed_a"].append(live.fixed_a)
@@ -191,6 +192,17 @@ def _row_measured(phases: list[float], label: int) -> float | None:
         return None
     p, q = UNBALANCE_PAIRS[label - 4]
     return phases[p] - phases[q]
+
+
+def _last_limit(live: Live) -> float:
+    """The limit the charger has (headroom compares the draw with it), unless a pause or a
+    resume is still on its way: then the allocation, the state admission decided and
+    `state_since` dates. Else a resume waiting for its profile looks paused (and just paused,
+    by its age), and the connector paused in the same tick can take its place back."""
+    sent = live.sent_a
+    if sent is None or (sent >= 6.0) != (live.allocated_a >= 6.0):
+        return live.allocated_a
+    return sent
 
 
 def _plus(a: Phases3, b: list[float]) -> Phases3:

@@ -44,6 +44,7 @@ class Live:
     # allocator state
     allocated_a: float = 0.0
     state_since: float = 0.0  # when it last went charging <-> paused
+    paused_idle: bool = False  # paused while it drew (almost) nothing: behind the waiters
     fixed_a: float = math.nan
     fixed_why: str | None = None  # rejected, unanswered, noncompliant, offline
     fixed_since: float = -math.inf  # since when; for rejected/unanswered: the last failure
@@ -65,11 +66,15 @@ class Live:
     def active(self) -> bool:
         return self.transaction_id is not None
 
-    def measured(self, now: float, window_s: float, stale_s: float) -> float:
-        """Highest phase current over the window; NaN when unknown or stale."""
+    def measured(
+        self, now: float, window_s: float, stale_s: float, since: float = -math.inf
+    ) -> float:
+        """Highest phase current over the window (and not before `since`); NaN when unknown
+        or stale."""
         while self.samples and self.samples[0][0] < now - max(window_s, stale_s):
             self.samples.popleft()
-        recent = [a for t, a in self.samples if t >= now - window_s]
+        start = max(now - window_s, since)
+        recent = [a for t, a in self.samples if t >= start]
         if not self.samples or self.samples[-1][0] < now - stale_s or not recent:
             return math.nan
         return max(recent)
@@ -94,6 +99,7 @@ class Live:
         self.phases_in_use = 0
         self.policy = Policy()
         self.allocated_a = 0.0
+        self.paused_idle = False
         self.failures = 0
         self.ocpp_transaction_id = None
         self.plan_cap_a, self.ev_max_a, self.ev_min_a = math.inf, math.inf, 0.0

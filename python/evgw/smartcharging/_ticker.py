@@ -96,21 +96,25 @@ class Ticker:
                 or live.fixed_why not in (None, "noncompliant")
             ):
                 continue
-            drawn = live.measured(now, cfg.response_lag_s, cfg.stale_meter_s)
-            over = (
-                drawn > live.sent_a + cfg.noncompliance_a
-                and now - live.sent_at > cfg.response_lag_s
-            )
+            # only readings taken after the EV had the lag to follow its accepted limit
+            followed = live.sent_at + cfg.response_lag_s
+            drawn = live.measured(now, cfg.response_lag_s, cfg.stale_meter_s, since=followed)
+            over = drawn > live.sent_a + cfg.noncompliance_a and now > followed
             if over:
                 live.set_fixed(drawn, "noncompliant", now)
             elif live.fixed_why == "noncompliant" and not drawn > live.sent_a + cfg.noncompliance_a:
                 live.clear_fixed()
 
     def _record_states(self, runtime: SiteRuntime, result: Result, now: float) -> None:
+        cfg = self.cfg
         for key, amps in result.limits.items():
             live = self.owner.lives[key]
             if live.fixed_why is None and (amps >= 6.0) != (live.allocated_a >= 6.0):
                 live.state_since = now
+                # paused while drawing under 6 A - headroom (full, or tapering): it waits
+                # behind every other EV of its class, so two such EVs do not swap each tick
+                drawn = live.measured(now, cfg.measure_window_s, cfg.stale_meter_s)
+                live.paused_idle = amps < 6.0 and drawn + cfg.headroom_a < 6.0
             live.allocated_a = amps
 
     def _changes(self, runtime: SiteRuntime, result: Result, now: float) -> list[Change]:
