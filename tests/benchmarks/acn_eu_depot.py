@@ -1,16 +1,19 @@
 """The EU wye depot of the smart-charging reference (§9.1 B) as an acnsim network, shrunk to
-a sub-tree acnportal's sorted schedulers can run in minutes per simulated day.
+a sub-tree acnportal's sorted schedulers run in under a minute per simulated day.
 
-Shape kept from the reference: 400 V three-phase wye, contracted-power W row over a
-transformer over sub-boards of 250 A per phase, chargers of 32 A per phase with 2 connectors
-each (25 per sub-board: 3.2x oversubscribed at the sub-board), each charger's L1 wired to
-site L1, L2 or L3 in rotation, the EV mix 30 % single-phase 16 or 32 A, 50 % three-phase
-16 A, 20 % three-phase 32 A, and the optional |I_p - I_q| <= 20 A unbalance rows at the
-sub-boards. Shrunk: 2 sub-boards (100 connectors) under one transformer whose limit keeps the
-reference's transformer-to-sub-boards ratio (1,800 A over 10 x 250 A: 0.72, so 360 A), with
-the reference's unmanaged building load at its peak (20 % of the transformer) as a constant
-(acnsim limits do not vary in time); the W row is swept like the reference's 2 / 3 / 4 MW
-per 2,000 connectors, scaled to 100 connectors: 100 / 150 / 200 kW.
+Shape kept from the reference: 230/400 V three-phase wye; a contracted-power W row over a
+transformer over sub-boards; chargers of 32 A per phase with 2 connectors each, each
+charger's L1 wired to site L1, L2 or L3 in rotation; sub-boards 3.2x oversubscribed by their
+chargers' limits; the transformer at 0.72 of its sub-boards (the reference's 1,800 A over
+10 x 250 A); the EV mix 30 % single-phase 16 or 32 A, 50 % three-phase 16 A, 20 % three-phase
+32 A; optional |I_p - I_q| <= 20 A unbalance rows at the sub-boards.
+
+Shrunk (acnportal's EDF cost 2.1 s per call at 100 connectors, 10 min per simulated day, on
+this host): 2 sub-boards of 10 chargers (40 connectors) at 100 A per phase (10 x 32 A / 3.2)
+under a transformer of 144 A per phase; the W row swept like the reference's 2 / 3 / 4 MW
+per 2,000 connectors, scaled to 40 connectors: 40 / 60 / 80 kW. The reference's unmanaged
+building load is taken at its peak (20 % of the transformer) as a constant (acnsim limits do
+not vary in time).
 
 acnsim cannot change a station's phases per session, so each connector keeps one EV type
 for the day (drawn per seed with the reference's mix). As §9.1 says, every phase angle is 0
@@ -27,11 +30,12 @@ from acnportal import acnsim
 from acnportal.acnsim.models.evse import get_evse_by_type
 
 PHASE_V = 230.0
+CAPS_KW = (40.0, 60.0, 80.0)  # the contracted power, W row
 SUB_BOARDS = 2
-CHARGERS_PER_BOARD = 25
-SUB_BOARD_A = 250.0
+CHARGERS_PER_BOARD = 10
+SUB_BOARD_A = CHARGERS_PER_BOARD * 32.0 / 3.2
 CHARGER_A = 32.0
-TRANSFORMER_A = 0.72 * SUB_BOARDS * SUB_BOARD_A
+TRANSFORMER_A = 0.72 * SUB_BOARDS * SUB_BOARD_A  # 144 A
 BUILDING_SHARE = 0.20  # unmanaged load at its daily peak, share of the transformer
 UNBALANCE_A = 20.0
 #: (share, phases, max A per phase)

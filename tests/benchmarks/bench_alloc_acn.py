@@ -235,7 +235,7 @@ def _cells(runs: list[dict[str, float]], keys: list[str]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--caps", type=float, nargs="+", default=[50, 75, 100, 150])
+    parser.add_argument("--caps", type=float, nargs="+", help="kW (default: the site's sweep)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--stats", default="jpl", help="ACN workload statistics: jpl or caltech")
     parser.add_argument(
@@ -248,6 +248,8 @@ def main() -> None:
     parser.add_argument("--unbalance", action="store_true", help="EU depot: unbalance rows")
     parser.add_argument("--python", default=str(ROOT / ".venv/bin/python"))
     args = parser.parse_args()
+    if not args.caps:
+        args.caps = [50, 75, 100, 150] if args.site == "caltech" else list(acn_eu_depot.CAPS_KW)
     evses = (
         54
         if args.site == "caltech"
