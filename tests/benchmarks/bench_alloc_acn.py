@@ -10,17 +10,22 @@ environment, `EVGW_PYTHON`, default `.venv/bin/python`); evgw's allocator is imp
 built extension in `python/evgw/`. acnsim is the simulator for every algorithm: 5-minute
 periods, every scheduler called every period, ideal batteries, the exact (phasor) Caltech
 constraints, AeroVironment/ClipperCreek pilots (`--basic` for continuous BASIC EVSEs).
+`--site eu`: the EU wye depot of the reference, shrunk (acn_eu_depot.py; `--unbalance` adds
+its unbalance rows). `--algorithms ... evgw_plan_need evgw_plan_cap`: evgw's planner in front
+of the allocator (needs `attrs` in the acnportal environment: `/tmp/acn/bin/pip install attrs`).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import itertools
 import json
 import math
 import subprocess
 import sys
 import time
+import types
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -78,6 +83,15 @@ def events(plan: list[list[list[float]]], max_kw: dict[str, float]) -> acnsim.Ev
     return acnsim.EventQueue(queue)
 
 
+def product_planner() -> Any:
+    """evgw's planner module (`evgw.smartcharging._planner`, pure Python + attrs) without the
+    package's __init__, which pulls in the server (trio, ...)."""
+    package = types.ModuleType("evgw.smartcharging")
+    package.__path__ = [str(ROOT / "python/evgw/smartcharging")]
+    sys.modules.setdefault("evgw.smartcharging", package)
+    return importlib.import_module("evgw.smartcharging._planner")
+
+
 class Evgw(algorithms.BaseAlgorithm):
     """The thin adapter: acnsim's constraint rows and sessions in, evgw's limits out."""
 
@@ -90,6 +104,7 @@ class Evgw(algorithms.BaseAlgorithm):
         info = self.interface.infrastructure_info()
         index = {sid: i for i, sid in enumerate(info.station_ids)}
         columns = [self._demand(s, info, index[s.station_id]) for s in active_sessions]
+        self._plan(active_sessions, columns)
         cols = {name: [c[name] for c in columns] for name in _core.DEMAND_COLUMNS}
         result = _core.allocate_over_rows(self._rows(active_sessions, info, index), cols)  # type: ignore[arg-type]
         assert not result.violations, result.violations
@@ -100,6 +115,9 @@ class Evgw(algorithms.BaseAlgorithm):
             self.last[s.session_id] = (amps, now if (amps > 0) != (before > 0) else since)
             out[s.station_id] = [amps]
         return out
+
+    def _plan(self, active: list[Any], columns: list[dict[str, Any]]) -> None:
+        """Subclasses: the planner's output into the allocator's inputs."""
 
     @staticmethod
     def _rows(active: list[Any], info: Any, index: dict[str, int]) -> list[Any]:
@@ -142,19 +160,59 @@ class Evgw(algorithms.BaseAlgorithm):
         }
 
 
+class EvgwPlanned(Evgw):
+    """evgw's planner (every period, over 5-minute slots to the last departure, flat prices,
+    the transformer's kW as the site's capacity) in front of the allocator: its power for
+    the current slot becomes each session's need (`mode="need"`: a target the need pass
+    raises it to) or its cap (`mode="cap"`: the product's use; 0 = deferred)."""
+
+    def __init__(self, mode: str, cap_kw: float) -> None:
+        super().__init__()
+        self.mode, self.cap_w, self.planner = mode, cap_kw * 1000.0, product_planner()
+
+    def _plan(self, active: list[Any], columns: list[dict[str, Any]]) -> None:
+        p, now, slot_s = self.planner, self.interface.current_time, PERIOD_MIN * 60.0
+        last = max((s.departure for s in active), default=now + 1)
+        slots = [
+            p.Slot(k * slot_s, (k + 1) * slot_s, 0.0, self.cap_w, self.cap_w)
+            for k in range(last - now)
+        ]
+        wh_per_a_period = VOLTS * PERIOD_MIN / 60
+        needs = [
+            p.Need(
+                (s.session_id, 1),
+                self.interface.remaining_amp_periods(s) * wh_per_a_period,
+                (s.departure - now) * slot_s,
+                col["max_a"] * VOLTS,
+            )
+            for s, col in zip(active, columns, strict=True)
+        ]
+        result = p.plan(slots, needs)
+        for s, col in zip(active, columns, strict=True):
+            watts = result.power_now((s.session_id, 1)) or 0.0
+            if self.mode == "need":
+                col["need_a"] = watts / VOLTS
+            else:
+                cap = p.cap_a(watts, VOLTS, col["max_a"])
+                col["active"] = col["active"] and cap > 0
+                col["max_a"] = max(col["min_a"], cap)
+
+
 def _step(pilots: list[float]) -> float:
     """The spacing of a discrete pilot set: 1 A for {6..32}, 8 A for {8, 16, 24, 32}."""
     gaps = {round(b - a, 6) for a, b in itertools.pairwise(pilots)}
     return min(gaps) if gaps else 1.0
 
 
-def algorithm(name: str) -> algorithms.BaseAlgorithm:
+def algorithm(name: str, cap_kw: float) -> algorithms.BaseAlgorithm:
     made: algorithms.BaseAlgorithm = {
         "uncontrolled": algorithms.UncontrolledCharging,
         "round_robin": lambda: algorithms.RoundRobin(algorithms.first_come_first_served),
         "edf": lambda: algorithms.SortedSchedulingAlgo(algorithms.earliest_deadline_first),
         "llf": lambda: algorithms.SortedSchedulingAlgo(algorithms.least_laxity_first),
         "evgw": Evgw,
+        "evgw_plan_need": lambda: EvgwPlanned("need", cap_kw),
+        "evgw_plan_cap": lambda: EvgwPlanned("cap", cap_kw),
     }[name]()
     made.max_recompute = 1
     return made
@@ -210,7 +268,7 @@ def run(cap_kw: float, name: str, plan: Any, seed: int, args: Any) -> dict[str, 
     else:
         network = acnsim.sites.caltech_acn(basic_evse=args.basic, transformer_cap=cap_kw)
         max_kw = dict.fromkeys(network.station_ids, EVSE_MAX_KW)
-    alg = algorithm(name)
+    alg = algorithm(name, cap_kw)
     start = datetime(2026, 3, 2, tzinfo=UTC)
     sim = acnsim.Simulator(
         network, alg, events(plan, max_kw), start, period=PERIOD_MIN, verbose=False
