@@ -7,20 +7,15 @@ from contextlib import asynccontextmanager
 
 import httpx
 import trio
-from evgw.api import create_api_token
-from evgw.domain import Role
 from evgw.ocpp.control._component import OcppControl
 from evgw.testing import ScriptedCharger, connect_charger
 
-from tests.integration.gateway_fixtures import PASSWORD, Running
+from tests.integration.gateway_fixtures import PASSWORD, Running, api_client
 
 
 @asynccontextmanager
 async def admin_api(run: Running) -> AsyncIterator[httpx.AsyncClient]:
-    token = await create_api_token(run.server.store, Role.ADMIN, "t")  # type: ignore[arg-type]
-    headers = {"Authorization": f"Bearer {token}"}
-    url = f"{run.api_url}/api/v1"
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=10) as http:
+    async with await api_client(run) as http:
         yield http
 
 

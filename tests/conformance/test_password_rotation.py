@@ -10,22 +10,18 @@ from typing import Any
 
 import httpx
 import pytest
-from evgw.api import create_api_token
 from evgw.domain import Role
 from evgw.testing import connect_charger
 from trio_websocket import ConnectionRejected
 
-from tests.integration.gateway_fixtures import PASSWORD, Running, register, running
+from tests.integration.gateway_fixtures import PASSWORD, Running, api_client, register, running
 
 __all__ = ["running"]
 
 
 @pytest.fixture
 async def admin(running: Running) -> AsyncIterator[httpx.AsyncClient]:
-    token = await create_api_token(running.server.store, Role.ADMIN, "t")  # type: ignore[arg-type]
-    headers = {"Authorization": f"Bearer {token}"}
-    url = f"{running.api_url}/api/v1/chargers"
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=10) as http:
+    async with await api_client(running, Role.ADMIN, "/api/v1/chargers") as http:
         yield http
 
 

@@ -13,14 +13,13 @@ from typing import Any
 import httpx
 import pytest
 import trio
-from evgw.api import create_api_token
-from evgw.domain import Role
 from evgw.testing import connect_charger
 from trio_websocket import ConnectionRejected
 
 from tests.integration.gateway_fixtures import (
     PASSWORD,
     Running,
+    api_client,
     register,
     server_config,
     start_server,
@@ -43,9 +42,7 @@ async def tls(nursery: trio.Nursery, tmp_path: Path) -> AsyncIterator[TlsSetup]:
 
 
 async def api(run: Running) -> httpx.AsyncClient:
-    token = await create_api_token(run.server.store, Role.ADMIN, "t")  # type: ignore[arg-type]
-    headers = {"Authorization": f"Bearer {token}"}
-    return httpx.AsyncClient(base_url=f"{run.api_url}/api/v1", headers=headers, timeout=10)
+    return await api_client(run)
 
 
 def answers(status: str = "Accepted", refuse: str | None = None) -> dict[str, Any]:

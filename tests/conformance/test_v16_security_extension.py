@@ -11,11 +11,10 @@ from typing import Any
 import httpx
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
-from evgw.api import create_api_token
 from evgw.domain import Role
 from evgw.testing import connect_charger
 
-from tests.integration.gateway_fixtures import PASSWORD, Running, running
+from tests.integration.gateway_fixtures import PASSWORD, Running, api_client, running
 from tests.tls_pki import make_ca
 
 __all__ = ["running"]
@@ -23,10 +22,7 @@ __all__ = ["running"]
 
 @pytest.fixture
 async def operator(running: Running) -> AsyncIterator[httpx.AsyncClient]:
-    token = await create_api_token(running.server.store, Role.OPERATOR, "t")  # type: ignore[arg-type]
-    headers = {"Authorization": f"Bearer {token}"}
-    url = f"{running.api_url}/api/v1/chargers/CP1/ocpp"
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=10) as http:
+    async with await api_client(running, Role.OPERATOR, "/api/v1/chargers/CP1/ocpp") as http:
         yield http
 
 

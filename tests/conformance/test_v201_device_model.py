@@ -8,13 +8,12 @@ from typing import Any
 
 import httpx
 import pytest
-from evgw.api import create_api_token
 from evgw.domain import Role
 from evgw.ocpp.v201._variables import batches
 from evgw.testing import connect_charger
 
 from tests.conformance.v201_frames import V201, ts
-from tests.integration.gateway_fixtures import PASSWORD, Running, running
+from tests.integration.gateway_fixtures import PASSWORD, Running, api_client, running
 
 __all__ = ["running"]
 
@@ -41,11 +40,7 @@ def part(seq_no: int, tbc: bool, *data: dict[str, Any], request_id: int = 1) -> 
 
 @pytest.fixture
 async def api(running: Running) -> AsyncIterator[httpx.AsyncClient]:
-    token = await create_api_token(running.server.store, Role.OPERATOR, "t")  # type: ignore[arg-type]
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(
-        base_url=f"{running.api_url}/api/v1/chargers/CP1", headers=headers
-    ) as http:
+    async with await api_client(running, Role.OPERATOR, "/api/v1/chargers/CP1") as http:
         yield http
 
 

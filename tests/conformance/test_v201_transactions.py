@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-from evgw.api import create_api_token
 from evgw.domain import Role
 from evgw.testing import connect_charger
 
@@ -17,7 +15,7 @@ from tests.conformance.v201_frames import (
     register_sample,
     tx_event,
 )
-from tests.integration.gateway_fixtures import PASSWORD, Running, running
+from tests.integration.gateway_fixtures import PASSWORD, Running, api_client, running
 
 __all__ = ["running"]
 
@@ -67,10 +65,8 @@ async def test_transactions_api_lists_16_and_201_alike(running: Running) -> None
             "timestamp": "2026-11-26T13:00:00Z",
         }
         await cp.result("StartTransaction", start)
-    token = await create_api_token(running.server.store, Role.VIEWER, "t")  # type: ignore[arg-type]
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=running.api_url, headers=headers) as http:
-        items = (await http.get("/api/v1/transactions")).json()["items"]
+    async with await api_client(running, Role.VIEWER) as http:
+        items = (await http.get("/transactions")).json()["items"]
     by_version = {("2.x" if i["ocpp_transaction_id"] else "1.6"): i for i in items}
     assert by_version["2.x"]["ocpp_transaction_id"] == "TX-1"
     assert by_version["2.x"]["energy_wh"] == 3000

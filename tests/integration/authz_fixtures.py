@@ -9,10 +9,14 @@ from typing import Any
 
 import httpx
 import trio
-from evgw.api import create_api_token
-from evgw.domain import Role
 
-from tests.integration.gateway_fixtures import Running, register, server_config, start_server
+from tests.integration.gateway_fixtures import (
+    Running,
+    api_client,
+    register,
+    server_config,
+    start_server,
+)
 
 TARIFF = {
     "currency": "EUR",
@@ -31,11 +35,7 @@ async def authz_server(
     config["billing"] = {"sweep_interval_s": 0.2}
     run = await start_server(nursery, config)
     await register(run, "CP1")
-    store = run.server.store
-    assert store is not None
-    secret = await create_api_token(store, Role.ADMIN, "authz-test")
-    headers = {"authorization": f"Bearer {secret}"}
-    async with httpx.AsyncClient(base_url=f"{run.api_url}/api/v1", headers=headers) as client:
+    async with await api_client(run) as client:
         yield run, client
     run.server.stop()
 

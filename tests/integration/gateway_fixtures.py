@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import httpx
 import pytest
 import trio
+from evgw.api import create_api_token
 from evgw.app import Endpoints, Server
 from evgw.config import config_from_dict
-from evgw.domain import BootPolicy, ChargerRegistration, IdToken, TokenStatus
+from evgw.domain import BootPolicy, ChargerRegistration, IdToken, Role, TokenStatus
 from evgw.security import hash_password
 
 PASSWORD = "correct horse battery staple"
@@ -80,6 +82,23 @@ async def add_token(
     store = running.server.store
     assert store is not None
     await store.put_token(IdToken(id=token_id, status=status, **kw))
+
+
+async def api_client(
+    run: Running,
+    role: Role = Role.ADMIN,
+    path: str = "/api/v1",
+    *,
+    label: str = "",
+    timeout: float = 10.0,
+) -> httpx.AsyncClient:
+    """An operator-API client with a new bearer token of `role` (named `label`), its base URL
+    `path` (use it with `async with`)."""
+    store = run.server.store
+    assert store is not None
+    secret = await create_api_token(store, role, label or f"test {role}")
+    headers = {"authorization": f"Bearer {secret}"}
+    return httpx.AsyncClient(base_url=run.api_url + path, headers=headers, timeout=timeout)
 
 
 @pytest.fixture

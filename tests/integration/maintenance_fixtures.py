@@ -9,12 +9,17 @@ from typing import Any
 
 import httpx
 import trio
-from evgw.api import create_api_token
 from evgw.domain import Role
 from evgw.maintenance._component import Maintenance
 from evgw.testing import ScriptedCharger
 
-from tests.integration.gateway_fixtures import Running, register, server_config, start_server
+from tests.integration.gateway_fixtures import (
+    Running,
+    api_client,
+    register,
+    server_config,
+    start_server,
+)
 
 FAST: dict[str, Any] = {
     "flush_interval_s": 0.05,
@@ -53,11 +58,7 @@ async def serve(
 
 
 async def client(run: Running, role: Role = Role.OPERATOR) -> httpx.AsyncClient:
-    store = run.server.store
-    assert store is not None
-    secret = await create_api_token(store, role, "tester")
-    headers = {"authorization": f"Bearer {secret}"}
-    return httpx.AsyncClient(base_url=run.api_url + "/api/v1", headers=headers)
+    return await api_client(run, role, label="tester")
 
 
 def component(run: Running) -> Maintenance:

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from evgw.api import create_api_token
 from evgw.domain import Role
 
-from tests.integration.gateway_fixtures import Running, server_config
+from tests.integration.gateway_fixtures import Running, api_client, server_config
 
 FAST = {
     "tick_s": 0.1,
@@ -35,8 +34,4 @@ def one_node_site(limit_a: float, *chargers: str, connectors: int = 1) -> dict[s
 
 
 async def admin(running: Running) -> httpx.AsyncClient:
-    store = running.server.store
-    assert store is not None
-    secret = await create_api_token(store, Role.ADMIN, "test")
-    headers = {"authorization": f"Bearer {secret}"}
-    return httpx.AsyncClient(base_url=running.api_url, headers=headers)
+    return await api_client(running, Role.ADMIN, "")

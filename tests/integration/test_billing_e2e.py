@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 import pytest
 import trio
-from evgw.api import create_api_token
 from evgw.billing._service import BillingService
 from evgw.domain import Role
 from evgw.testing import connect_charger, wait_until
@@ -20,6 +19,7 @@ from tests.integration.gateway_fixtures import (
     PASSWORD,
     Running,
     add_token,
+    api_client,
     register,
     server_config,
     start_server,
@@ -73,11 +73,7 @@ def register_value(wh: int, minutes: float) -> list[dict[str, object]]:
 
 @pytest.fixture
 async def api(running: Running) -> AsyncIterator[httpx.AsyncClient]:
-    store = running.server.store
-    assert store is not None
-    secret = await create_api_token(store, Role.OPERATOR, "billing-test")
-    headers = {"authorization": f"Bearer {secret}"}
-    async with httpx.AsyncClient(base_url=f"{running.api_url}/api/v1", headers=headers) as client:
+    async with await api_client(running, Role.OPERATOR) as client:
         yield client
 
 

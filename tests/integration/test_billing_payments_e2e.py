@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 import pytest
 import trio
-from evgw.api import create_api_token
 from evgw.domain import Role
 from evgw.testing import connect_charger
 from evgw.testing._charger import ScriptedCharger
@@ -28,6 +27,7 @@ from tests.integration.gateway_fixtures import (
     PASSWORD,
     Running,
     add_token,
+    api_client,
     register,
     server_config,
     start_server,
@@ -78,11 +78,7 @@ async def running(
 
 @pytest.fixture
 async def api(running: Running) -> AsyncIterator[httpx.AsyncClient]:
-    store = running.server.store
-    assert store is not None
-    secret = await create_api_token(store, Role.OPERATOR, "payments-test")
-    headers = {"authorization": f"Bearer {secret}"}
-    async with httpx.AsyncClient(base_url=f"{running.api_url}/api/v1", headers=headers) as client:
+    async with await api_client(running, Role.OPERATOR) as client:
         assert (await client.put("/tariffs/T1", json=TARIFF)).status_code == 201
         body = {"scope": "default", "target": "*", "tariff_id": "T1"}
         assert (await client.put("/tariff-assignments", json=body)).status_code == 200
