@@ -74,7 +74,7 @@ class OcppProtocol(Protocol):
     malformed: Malformed  # schema-violating CALLs for the fault injector
 
     def for_charger(self) -> OcppProtocol:
-        """The instance one charger uses (stateless versions share one)."""
+        """The instance one charger uses (it keeps that charger's protocol state)."""
         ...
 
     def connected(self, ctl: Control) -> None:
