@@ -62,6 +62,9 @@ class RecordingCommander:
     def connections(self) -> list[ConnectionInfo]:
         return list(self.connected.values())
 
+    def connected_count(self) -> int:
+        return len(self.connected)
+
 
 @attrs.define
 class Api:

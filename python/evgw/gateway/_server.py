@@ -329,6 +329,9 @@ class Gateway:
     def connections(self) -> list[ConnectionInfo]:
         return [_info(c) for c in self.registry.all()]
 
+    def connected_count(self) -> int:
+        return len(self.registry)
+
 
 def _info(conn: Connection) -> ConnectionInfo:
     return ConnectionInfo(

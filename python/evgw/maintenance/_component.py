@@ -148,7 +148,7 @@ class Maintenance(Component):
         if e.reason == ev.SERVER_SHUTDOWN:
             return  # evgw's own shutdown: no outage, no fleet storm
         self.model.link(e.charger_id, e.last_frame_at, online=False)
-        self.rules.disconnected(e, len(self.ctx.commander.connections()), utc_now())
+        self.rules.disconnected(e, self.ctx.commander.connected_count(), utc_now())
 
     def on_booted(self, e: ev.ChargerBooted) -> None:
         self.model.charger_model(e.charger_id, e.vendor, e.model)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import trio
 
 from evgw.components import Component, ComponentContext
-from evgw.events import ChargerBooted, TransactionStarted
+from evgw.events import ChargerBooted, ReservationStatusChanged, TransactionStarted
 from evgw.gateway._commands import CommandError
 from evgw.ocpp.control._messages import Messages
 from evgw.ocpp.control._reservations import Reservations
@@ -38,6 +38,7 @@ class OcppControl(Component):
         self._send, self._receive = trio.open_memory_channel[Followed](10_000)
         ctx.events.subscribe(TransactionStarted, self._follow)
         ctx.events.subscribe(ChargerBooted, self._follow)
+        ctx.events.subscribe(ReservationStatusChanged, self.reservations.status_changed)
         ctx.plugins.plugins.append(self.reservations)  # the `authorize` hook
 
     def api(self) -> ApiExtension | None:
@@ -52,6 +53,7 @@ class OcppControl(Component):
             log.warning("control queue full: %s dropped", type(event).__name__)
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        await self.reservations.reload()  # before the gateway listens: no start goes unchecked
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._sweep)
             task_status.started()
@@ -62,6 +64,7 @@ class OcppControl(Component):
         while True:
             try:
                 await self.reservations.expire_due()
+                await self.reservations.reload()  # another node's changes, if any
             except Exception:
                 log.exception("reservation expiry sweep failed")
             await trio.sleep(self.sweep_interval_s)

@@ -122,6 +122,13 @@ def live(db: Db, charger_id: str) -> list[Reservation]:
     return [_reservation(db, row) for row in rows]
 
 
+def all_live(db: Db) -> list[Reservation]:
+    rows = db.all(
+        f"SELECT {_COLUMNS} FROM ocpp_reservations WHERE status IN (?, ?) ORDER BY id", LIVE
+    )
+    return [_reservation(db, row) for row in rows]
+
+
 def update(
     db: Db,
     reservation_id: int,

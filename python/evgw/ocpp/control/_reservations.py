@@ -5,6 +5,9 @@ answer; `cancel` sends CancelReservation. The charger's ReservationStatusUpdate 
 expiry sweep (every version: 1.6 has no status update) and transactions that start on a
 reserved EVSE end a reservation. A transaction that starts on a reserved EVSE for a token that
 is neither the reserved one nor of its group is flagged (``reservation_conflict``).
+
+The live reservations are also kept in memory (`ReservationIndex`): the `authorize` hook and
+the follow-up of every transaction start read that, never the store.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from evgw.events import ReservationStatusChanged, TransactionStarted
 from evgw.gateway._commands import ChargerNotConnected, CommandError
 from evgw.ocpp._time import format_timestamp
 from evgw.ocpp.control import _reservation_store as rs
-from evgw.ocpp.control._reservation_store import Reservation
+from evgw.ocpp.control._reservation_index import ReservationIndex
+from evgw.ocpp.control._reservation_store import LIVE, Reservation
 from evgw.plugins import AuthDecision, AuthRequest
 
 log = logging.getLogger("evgw.ocpp.control")
@@ -67,6 +71,24 @@ def reserve_now(version: str, r: Reservation) -> Payload:
 class Reservations:
     def __init__(self, ctx: ComponentContext) -> None:
         self.ctx = ctx
+        self.index = ReservationIndex()
+
+    async def reload(self) -> None:
+        """(Re)read the live reservations from the store into the index."""
+        self.index.begin_reload()
+        try:
+            live = await self.ctx.store.read(rs.all_live)
+        except BaseException:
+            self.index.abort_reload()
+            raise
+        self.index.finish_reload(live)
+
+    def status_changed(self, e: ReservationStatusChanged) -> None:
+        """A charger's ReservationStatusUpdate (or our expiry): the reservation is over."""
+        known = self.index.get(e.reservation_id)
+        ended = CHARGER_UPDATES.get(e.status, e.status.lower()) not in LIVE
+        if known is not None and known.charger_id == e.charger_id and ended:
+            self.index.drop(e.reservation_id)
 
     async def _version(self, charger_id: str) -> str:
         info = self.ctx.commander.connection(charger_id)
@@ -82,6 +104,7 @@ class Reservations:
         if any(x.evse_id == r.evse_id for x in live if r.evse_id is not None):
             raise ReservationConflict(f"EVSE {r.evse_id} of {r.charger_id} is already reserved")
         stored = await self.ctx.store.write(functools.partial(rs.insert, r=r, at=_now()))
+        self.index.put(stored)
         try:
             reply = await self.ctx.commander.call(
                 r.charger_id, "ReserveNow", reserve_now(version, stored)
@@ -111,7 +134,11 @@ class Reservations:
             at=_now(),
             charger_status=charger_status,
         )
-        return await self.ctx.store.write(op)
+        changed: bool = await self.ctx.store.write(op)
+        known = self.index.get(reservation_id)
+        if changed and known is not None:
+            self.index.put(attrs.evolve(known, status=status, charger_status=charger_status))
+        return changed
 
     async def get(self, reservation_id: int) -> Reservation | None:
         return await self.ctx.store.read(functools.partial(rs.get, reservation_id=reservation_id))
@@ -119,6 +146,7 @@ class Reservations:
     async def expire_due(self) -> list[Reservation]:
         due = await self.ctx.store.write(functools.partial(rs.expire_due, now=_now()))
         for r in due:
+            self.index.drop(r.id)
             log.info("%s: reservation %d expired", r.charger_id, r.id)
             self.ctx.events.publish(ReservationStatusChanged(r.charger_id, r.id, "Expired", _now()))
         return due
@@ -127,8 +155,10 @@ class Reservations:
         """The reservation the transaction used ends; another token on a reserved EVSE is
         flagged."""
         store = self.ctx.store
+        if e.duplicate or (self.index.loaded and not self.index.of(e.charger_id)):
+            return  # nothing reserved on this charger: no store read per start
         live = await store.read(functools.partial(rs.live, charger_id=e.charger_id))
-        if not live or e.duplicate:
+        if not live:
             return
         used_id = await store.read(
             functools.partial(rs.transaction_reservation, transaction_id=e.transaction_id)
@@ -158,18 +188,24 @@ class Reservations:
         default = request.default
         if request.evse_id is None or default.status != TokenStatus.ACCEPTED:
             return None
-        op = functools.partial(rs.live, charger_id=request.charger_id)
-        for r in await self.ctx.store.read(op):
+        for r in await self._live(request.charger_id):
             if r.evse_id == request.evse_id and not r.admits(request.id_token, default.group_id):
                 log.info("%s: EVSE %d reserved (%d)", request.charger_id, r.evse_id, r.id)
                 return attrs.evolve(default, status=TokenStatus.NOT_AT_THIS_TIME)
         return None
+
+    async def _live(self, charger_id: str) -> list[Reservation]:
+        """From memory once loaded (never waits on the store); before that from the store."""
+        if self.index.loaded:
+            return self.index.of(charger_id, _now())
+        return await self.ctx.store.read(functools.partial(rs.live, charger_id=charger_id))
 
     async def _used(self, r: Reservation, transaction_id: str) -> None:
         op = functools.partial(
             rs.update, reservation_id=r.id, status="used", at=_now(), transaction_id=transaction_id
         )
         await self.ctx.store.write(op)
+        self.index.drop(r.id)
 
 
 def charger_update(

@@ -60,7 +60,14 @@ INSERT INTO counters (name, value) VALUES ('ocpp_reservation', 0);
 INSERT INTO counters (name, value) VALUES ('ocpp_request', 0)
 """
 
+# The live reservations by status: the expiry sweep and the in-memory index's reload read
+# them every 30 s without scanning the whole history.
+_V2 = """
+CREATE INDEX ocpp_reservations_by_status ON ocpp_reservations (status, expires_at)
+"""
+
 #: (version, SQL with the {ts} {id_pk} {bigint} tokens, or {backend: SQL}); see store/_migrations.
 MIGRATIONS: list[tuple[int, str | dict[str, str]]] = [
     (1, _V1),
+    (2, _V2),
 ]
