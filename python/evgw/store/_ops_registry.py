@@ -99,6 +99,17 @@ def get_charger(db: Db, charger_id: str) -> ChargerRecord | None:
     return codec.charger(db, row, _connectors(db, [charger_id])[charger_id])
 
 
+def get_chargers(db: Db, charger_ids: list[str]) -> dict[str, ChargerRecord]:
+    """The registered ones of `charger_ids` (one query for the chargers, one for their
+    connectors)."""
+    marks = codec.marks(len(charger_ids))
+    rows = db.all(
+        f"SELECT {codec.CHARGER_COLUMNS} FROM chargers WHERE id IN ({marks})", charger_ids
+    )
+    conns = _connectors(db, [r[0] for r in rows])
+    return {r[0]: codec.charger(db, r, conns[r[0]]) for r in rows}
+
+
 def list_chargers(db: Db, limit: int, offset: int) -> list[ChargerRecord]:
     rows = db.all(
         f"SELECT {codec.CHARGER_COLUMNS} FROM chargers ORDER BY id LIMIT ? OFFSET ?",

@@ -27,6 +27,7 @@ from evgw.store import _ops_registry as reg
 from evgw.store import _ops_tx as tx
 from evgw.store import _ops_tx201 as tx201
 from evgw.store import _tx_queries as txq
+from evgw.store._coalesce import Coalescer
 from evgw.store._db import Db
 from evgw.store._interface import Store, StoreStatistics
 from evgw.store._reader import Readers
@@ -41,6 +42,8 @@ class SqlStore(Store):
         self._backend = backend
         self._w = writer
         self._r = readers
+        # a reconnect storm reads thousands of registrations at once: one query per batch
+        self._chargers: Coalescer[str, ChargerRecord] = Coalescer(readers.run, reg.get_chargers)
 
     async def aclose(self) -> None:
         self._r.close()
@@ -71,7 +74,7 @@ class SqlStore(Store):
         return await self._w.submit(_p(reg.add_charger, reg=reg_))
 
     async def get_charger(self, charger_id: str) -> ChargerRecord | None:
-        return await self._r.run(_p(reg.get_charger, charger_id=charger_id))
+        return await self._chargers.get(charger_id)
 
     async def list_chargers(self, *, limit: int = 100, offset: int = 0) -> list[ChargerRecord]:
         return await self._r.run(_p(reg.list_chargers, limit=limit, offset=offset))
