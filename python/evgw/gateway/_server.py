@@ -8,13 +8,14 @@ from __future__ import annotations
 import functools
 import logging
 import ssl
+from datetime import datetime
 from typing import Any
 
 import trio
 
 from evgw import _core, metrics
 from evgw.config import OcppConfig, UnknownChargerPolicy
-from evgw.domain import BootPolicy, ChargerRecord, ChargerRegistration
+from evgw.domain import BootPolicy, ChargerRegistration
 from evgw.events import SERVER_SHUTDOWN, ChargerConnected, ChargerDisconnected, EventBus
 from evgw.gateway import _profile_upgrade as profile_upgrade
 from evgw.gateway._auth import PasswordVerifier
@@ -72,6 +73,8 @@ class Gateway:
         self.tls_context = server_context(config.tls) if config.tls.listen else None
         self._throttle = FailureThrottle(config.auth_failures_per_minute)
         self._verifier = PasswordVerifier()
+        self._touched: dict[str, datetime] = {}  # last-seen times not written yet
+        self._touching = False
         self._settings = ConnectionSettings(
             call_timeout_s=config.call_timeout_s,
             messages_per_second=config.messages_per_second,
@@ -207,11 +210,22 @@ class Gateway:
             log.info("%s: disconnected", conn.charger_id)
 
     async def _touch(self, charger_id: str) -> None:
-        with trio.move_on_after(5):
-            try:
-                await self.store.touch_chargers({charger_id: utc_now()})
-            except Exception:
-                log.exception("%s: last-seen update failed", charger_id)
+        """Last seen now. Disconnects that come together (a network outage) share one write:
+        the first one writes, those arriving meanwhile go in its next write."""
+        self._touched[charger_id] = utc_now()
+        if self._touching:
+            return
+        self._touching = True
+        try:
+            while self._touched:
+                seen, self._touched = self._touched, {}
+                with trio.move_on_after(5):
+                    try:
+                        await self.store.touch_chargers(seen)
+                    except Exception:
+                        log.exception("last-seen update of %d chargers failed", len(seen))
+        finally:
+            self._touching = False
 
     # admission ---------------------------------------------------------------------------------
     async def _admit(self, request: UpgradeRequest, source: str) -> tuple[str, str]:
@@ -226,14 +240,13 @@ class Gateway:
         return charger_id, version
 
     async def _authenticate(self, request: UpgradeRequest, charger_id: str, source: str) -> None:
-        record = await self.store.get_charger(charger_id)
-        if record is None:
+        reg = await self.store.get_registration(charger_id)
+        if reg is None:
             await self._admit_unknown(charger_id, source)
             return
         creds = basic_credentials(request.headers)
         stream = request.stream
         presented = Presented(is_tls(stream), peer_subject(stream), creds[0] if creds else None)
-        reg = record.registration
         profile = await profile_upgrade.admission(
             self.store, charger_id, reg.security_profile, presented
         )
@@ -246,16 +259,16 @@ class Gateway:
             await self._fail(charger_id, source, refused.status, refused.reason, str(refused))
             return
         if password:
-            await self._check_password(request, record, source)
+            await self._check_password(request, reg, source)
         if profile != reg.security_profile:
             await profile_upgrade.confirm(self.store, charger_id, profile, utc_now())
 
     async def _check_password(
-        self, request: UpgradeRequest, record: ChargerRecord, source: str
+        self, request: UpgradeRequest, reg: ChargerRegistration, source: str
     ) -> None:
-        charger_id = record.registration.id
+        charger_id = reg.id
         creds = basic_credentials(request.headers)
-        stored = record.registration.password_hash
+        stored = reg.password_hash
         if creds is None or creds[0] != charger_id or stored is None:
             await self._fail(charger_id, source, 401, "unauthorized", "missing or bad credentials")
             return

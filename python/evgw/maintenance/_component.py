@@ -112,7 +112,8 @@ class Maintenance(Component):
     def on_status(self, e: ev.ConnectorStatusChanged) -> None:
         port = PortKey(e.charger_id, e.evse_id, e.connector_id)
         facts = StatusFacts(e.status, e.error_code, e.vendor_error_code)
-        was_down = self.model.health(port).health is Health.DOWN
+        faulted = e.status == "Faulted"  # the port's health is derived only for faults
+        was_down = faulted and self.model.health(port).health is Health.DOWN
         before = self.model.counters.ignored_connectors
         if not self.model.status(port, facts, e.at, utc_now()):
             unknown = self.model.counters.ignored_connectors > before
@@ -121,7 +122,7 @@ class Maintenance(Component):
         if port.connector_id == 0:
             return
         self.rules.status(port, e.status, e.at)
-        if e.status == "Faulted" and not was_down and self.model.health(port).health is Health.DOWN:
+        if faulted and not was_down and self.model.health(port).health is Health.DOWN:
             self.remediator.fault(port, e.error_code, self.model.model_of(e.charger_id)[1])
 
     def on_device_event(self, e: ev.DeviceEventReported) -> None:

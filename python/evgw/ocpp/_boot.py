@@ -23,8 +23,8 @@ class BootInfo:
 
 async def decide_boot(svc: Services, ctx: CallContext, info: BootInfo) -> tuple[BootPolicy, int]:
     """Decide, record and publish a boot; answer (status, interval in seconds)."""
-    record = await svc.store.get_charger(ctx.charger_id)
-    default = record.registration.boot_policy if record else BootPolicy.PENDING
+    reg = await svc.store.get_registration(ctx.charger_id)
+    default = reg.boot_policy if reg else BootPolicy.PENDING
     request = BootRequest(
         ctx.charger_id, info.vendor, info.model, info.serial_number, info.firmware_version, default
     )

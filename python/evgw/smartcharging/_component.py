@@ -54,15 +54,26 @@ class SmartCharging(Component):
         self.station201 = Station201(self)
         self.ticker = Ticker(self)
         self._nursery: trio.Nursery | None = None
+        self._site_index: dict[str, SiteRuntime] = {}
+        self._site_index_of: tuple[SiteRuntime, ...] = ()  # what the index was built from
+        self._lives_index: dict[str, list[Live]] = {}
+        self._lives_indexed = 0  # len(self.lives) when indexed (lives are only ever added)
         self._subscribe(ctx.events)
 
     # sites -------------------------------------------------------------------------------
 
     def site_of(self, charger_id: str) -> SiteRuntime | None:
-        for runtime in self.sites.values():
-            if any(c.id == charger_id for c in runtime.site.chargers):
-                return runtime
-        return None
+        """O(1) per event (a storm publishes several per charger): the index follows the
+        site runtimes, rebuilt whenever one is added, replaced or removed."""
+        runtimes = tuple(self.sites.values())  # compared by identity (no __eq__)
+        if runtimes != self._site_index_of:
+            self._site_index = {
+                c.id: runtime
+                for runtime in reversed(self.sites.values())  # the first site wins, as before
+                for c in runtime.site.chargers
+            }
+            self._site_index_of = runtimes
+        return self._site_index.get(charger_id)
 
     def activate(self, site: Site) -> None:
         """Start (or replace) a site's runtime; re-install the base profiles of its chargers;
@@ -136,8 +147,8 @@ class SmartCharging(Component):
             self._spawn(self._ask_policy, live, req)
 
     def _on_stopped(self, e: ev.TransactionStopped) -> None:
-        for live in self.lives.values():
-            if live.key[0] == e.charger_id and live.transaction_id == e.transaction_id:
+        for live in self.lives_of(e.charger_id):
+            if live.transaction_id == e.transaction_id:
                 live.stop(trio.current_time())
                 self.replan(e.charger_id)
 
@@ -184,7 +195,12 @@ class SmartCharging(Component):
                 live.set_fixed(live.last_known_max(), "offline", now)
 
     def lives_of(self, charger_id: str) -> list[Live]:
-        return [live for key, live in self.lives.items() if key[0] == charger_id]
+        if len(self.lives) != self._lives_indexed:
+            self._lives_index = {}
+            for key, live in self.lives.items():
+                self._lives_index.setdefault(key[0], []).append(live)
+            self._lives_indexed = len(self.lives)
+        return list(self._lives_index.get(charger_id, ()))
 
     # background work ---------------------------------------------------------------------
 

@@ -53,8 +53,12 @@ CHARGER_COLUMNS = (
 CONNECTOR_COLUMNS = "charger_id, evse_id, connector_id, status, error_code, info, updated_at"
 
 
-def charger(db: Db, row: Row, connectors: Sequence[ConnectorState]) -> ChargerRecord:
-    reg = ChargerRegistration(
+REGISTRATION_COLUMNS = "id, security_profile, password_hash, boot_policy, site_id, serial_number"
+
+
+def registration(row: Row) -> ChargerRegistration:
+    """From the first columns of CHARGER_COLUMNS (= REGISTRATION_COLUMNS)."""
+    return ChargerRegistration(
         id=row[0],
         security_profile=int(row[1]),
         password_hash=row[2],
@@ -62,8 +66,11 @@ def charger(db: Db, row: Row, connectors: Sequence[ConnectorState]) -> ChargerRe
         site_id=row[4],
         serial_number=row[5],
     )
+
+
+def charger(db: Db, row: Row, connectors: Sequence[ConnectorState]) -> ChargerRecord:
     return ChargerRecord(
-        registration=reg,
+        registration=registration(row),
         vendor=row[6],
         model=row[7],
         firmware_version=row[8],

@@ -80,6 +80,11 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def get_charger(self, charger_id: str) -> ChargerRecord | None: ...
 
+    async def get_registration(self, charger_id: str) -> ChargerRegistration | None:
+        """The registration alone (what authentication and boot need; cheaper to read)."""
+        record = await self.get_charger(charger_id)
+        return None if record is None else record.registration
+
     @abc.abstractmethod
     async def list_chargers(self, *, limit: int = 100, offset: int = 0) -> list[ChargerRecord]: ...
 

@@ -110,6 +110,15 @@ def get_chargers(db: Db, charger_ids: list[str]) -> dict[str, ChargerRecord]:
     return {r[0]: codec.charger(db, r, conns[r[0]]) for r in rows}
 
 
+def get_registrations(db: Db, charger_ids: list[str]) -> dict[str, ChargerRegistration]:
+    """The registrations of the registered ones of `charger_ids` (no live facts, no
+    connectors: what a connection's authentication and its boot need)."""
+    marks = codec.marks(len(charger_ids))
+    cols = codec.REGISTRATION_COLUMNS
+    rows = db.all(f"SELECT {cols} FROM chargers WHERE id IN ({marks})", charger_ids)
+    return {r[0]: codec.registration(r) for r in rows}
+
+
 def list_chargers(db: Db, limit: int, offset: int) -> list[ChargerRecord]:
     rows = db.all(
         f"SELECT {codec.CHARGER_COLUMNS} FROM chargers ORDER BY id LIMIT ? OFFSET ?",

@@ -44,6 +44,9 @@ class SqlStore(Store):
         self._r = readers
         # a reconnect storm reads thousands of registrations at once: one query per batch
         self._chargers: Coalescer[str, ChargerRecord] = Coalescer(readers.run, reg.get_chargers)
+        self._registrations: Coalescer[str, ChargerRegistration] = Coalescer(
+            readers.run, reg.get_registrations
+        )
 
     async def aclose(self) -> None:
         self._r.close()
@@ -75,6 +78,9 @@ class SqlStore(Store):
 
     async def get_charger(self, charger_id: str) -> ChargerRecord | None:
         return await self._chargers.get(charger_id)
+
+    async def get_registration(self, charger_id: str) -> ChargerRegistration | None:
+        return await self._registrations.get(charger_id)
 
     async def list_chargers(self, *, limit: int = 100, offset: int = 0) -> list[ChargerRecord]:
         return await self._r.run(_p(reg.list_chargers, limit=limit, offset=offset))
