@@ -89,19 +89,22 @@ def cpu_seconds(pid: int) -> float:
 
 
 def thread_cpu(pid: int) -> dict[str, float]:
-    """User and system seconds of the main (trio) thread and of all other threads together."""
-    out = dict.fromkeys(("main_user", "main_sys", "other_user", "other_sys"), 0.0)
+    """User and system seconds of the main (trio) thread and of all other threads together
+    (the process's totals, which keep the time of threads that ended, less the main's)."""
     tick = os.sysconf("SC_CLK_TCK")
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
-        except OSError:  # the thread ended meanwhile
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        who = "main" if int(tid) == pid else "other"
-        out[f"{who}_user"] += int(fields[11]) / tick
-        out[f"{who}_sys"] += int(fields[12]) / tick
-    return out
+
+    def user_sys(path: str) -> tuple[float, float]:
+        fields = Path(path).read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) / tick, int(fields[12]) / tick
+
+    main_user, main_sys = user_sys(f"/proc/{pid}/task/{pid}/stat")
+    all_user, all_sys = user_sys(f"/proc/{pid}/stat")
+    return {
+        "main_user": main_user,
+        "main_sys": main_sys,
+        "other_user": all_user - main_user,
+        "other_sys": all_sys - main_sys,
+    }
 
 
 def store_commits(metrics_url: str) -> dict[str, float]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import trio
@@ -12,7 +13,7 @@ import trio.testing
 from evgw.domain import ApiToken, ChargerRegistration, Role
 from evgw.store import Store, StoreError, StoreUnavailable, open_store
 from evgw.store._codec import new_transaction_id
-from evgw.store._db import Db
+from evgw.store._db import CHECKPOINT_IDLE_COMMITS, Db
 from evgw.store._open import connector_for
 from evgw.store._sqlstore import SqlStore
 
@@ -229,3 +230,32 @@ async def test_merged_ops_in_a_row_run_as_one_call_and_a_bad_item_fails_alone(
     assert calls == [["a", "b"], ["c", None, "d"], ["c"], [None], ["d"]]
     kinds = sorted(f.kind for f in await mem.list_flags())
     assert kinds == ["a", "b", "c", "d", "plain"]
+
+
+async def test_the_writer_checkpoints_the_wal_after_commits_not_inside_them(
+    tmp_path: Path,
+) -> None:
+    """SQLite's automatic checkpoint (inside a COMMIT) is off on the writer's connection; the
+    writer checkpoints after its commits instead, so the database file still takes the rows."""
+    path = tmp_path / "ckpt.db"
+    store = await open_store(f"sqlite:///{path}")
+    assert isinstance(store, SqlStore)
+    try:
+        assert await store.write(lambda db: db.one("PRAGMA wal_autocheckpoint")) == (0,)
+        size = path.stat().st_size
+        for i in range(CHECKPOINT_IDLE_COMMITS + 1):  # one at a time: the writer is idle after
+            await store.write(
+                lambda db, i=i: db.run(
+                    "INSERT INTO review_flags (kind, detail, created_at) VALUES (?, ?, ?)",
+                    (f"k{i}", "x" * 8000, FLAG_TS),
+                )
+            )
+        assert path.stat().st_size > size + 100_000  # checkpointed into the database file
+    finally:
+        await store.aclose()
+    reopened = await open_store(f"sqlite:///{path}")
+    try:
+        count = await reopened.read(lambda db: db.one("SELECT COUNT(*) FROM review_flags"))
+        assert count == (CHECKPOINT_IDLE_COMMITS + 1,)
+    finally:
+        await reopened.aclose()

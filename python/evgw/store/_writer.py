@@ -167,6 +167,7 @@ class Writer:
     def _main(self) -> None:
         batch: list[_Op[Any]] = []
         try:
+            self._adopt()
             while True:
                 batch = self._take()
                 if not batch:
@@ -174,6 +175,7 @@ class Writer:
                 self._run_batch([op for op in batch if not op.abandoned])
                 self._release(batch)
                 batch = []
+                self._tidy()
         except BaseException as exc:  # a bug in the writer itself: fail loudly, never hang
             log.exception("store writer thread died")
             self._dead = exc
@@ -216,9 +218,30 @@ class Writer:
             STORE_COMMIT_SECONDS.observe(time.perf_counter() - started)
             STORE_BATCH_SIZE.observe(len(batch))
 
+    def _adopt(self) -> None:
+        if self._db is not None:
+            try:
+                with self._lock or contextlib.nullcontext():
+                    self._db.writer_checkpoints()
+            except DRIVER_ERRORS as exc:  # SQLite then checkpoints inside COMMIT, as it would
+                log.warning("store: WAL checkpoints stay automatic: %s", exc)
+
+    def _tidy(self) -> None:
+        """Housekeeping after the batch's callers were woken (SQLite: the WAL checkpoint), so
+        it never delays an answer that was already committed."""
+        if self._db is None:
+            return
+        try:
+            with self._lock or contextlib.nullcontext():
+                self._db.after_commit(idle=not self._queue)
+        except DRIVER_ERRORS as exc:
+            log.warning("store housekeeping failed (retried later): %s", exc)
+
     def _ensure_db(self) -> Db:
         if self._db is None:
             self._db = self._connect()
+            self._adopt()
+        assert self._db is not None
         return self._db
 
     def _execute(self, db: Db, batch: list[_Op[Any]]) -> int:
