@@ -248,10 +248,13 @@ class Writer:
         """Run the batch in one transaction; answer how many operations committed."""
         db.begin_write()
         try:
+            runs = _runs(batch)
             if len(batch) == 1:  # alone: the transaction itself is the savepoint
                 good = self._run_alone(db, batch[0])
+            elif len(runs) == 1:  # one merged run: likewise, no savepoint (no sub-journal)
+                good = self._run_merged_alone(db, runs[0])
             else:
-                good = sum(self._run_run(db, run) for run in _runs(batch))
+                good = sum(self._run_run(db, run) for run in runs)
             db.commit()
         except BaseException:
             with contextlib.suppress(*DRIVER_ERRORS):  # connection gone: _fail_batch drops it
@@ -288,6 +291,24 @@ class Writer:
             log.info("merged store write of %d failed (%s); one by one", len(run), exc)
             return sum(self._run_one(db, op) for op in run)
         db.run("RELEASE SAVEPOINT ops")
+        for op, result in zip(run, results, strict=True):
+            op.result = result
+        return len(run)
+
+    def _run_merged_alone(self, db: Db, run: list[_Op[Any]]) -> int:
+        """The whole batch is one merged run: no savepoint, whose sub-journal would copy every
+        page the run touches; if it fails, the transaction starts over one by one."""
+        merged = run[0].merged
+        assert merged is not None
+        try:
+            results = _call_merged(merged, db, [op.item for op in run])
+        except Exception as exc:
+            if is_connection_lost(db, exc):
+                raise
+            db.rollback()
+            db.begin_write()
+            log.info("merged store write of %d failed (%s); one by one", len(run), exc)
+            return sum(self._run_one(db, op) for op in run)
         for op, result in zip(run, results, strict=True):
             op.result = result
         return len(run)
