@@ -90,9 +90,10 @@ class Db(abc.ABC):
 
 
 # The writer's WAL checkpoints (SqliteDb.writer_checkpoints): after this many commits when
-# nothing is queued (small and often, in the gaps), or this many when busy (a bound on the WAL;
-# a group commit of a busy writer adds tens of pages).
-CHECKPOINT_IDLE_COMMITS = 20
+# nothing is queued (in a gap; a lone MeterValues commit adds ~7 pages, so about as often as
+# SQLite's own 1,000-page checkpoint: more often would copy the same hot index pages again),
+# or this many when busy (a bound on the WAL: a busy group commit adds tens of pages).
+CHECKPOINT_IDLE_COMMITS = 100
 CHECKPOINT_BUSY_COMMITS = 200
 
 
