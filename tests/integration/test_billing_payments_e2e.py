@@ -189,8 +189,11 @@ async def test_adhoc_hold_increment_capture(
         owed = [b for b in books["balances"] if b["account"] == f"receivable:{token}"]
         assert [Decimal(b["balance"]) for b in owed] == [0]  # the card paid the CDR
     after = await until(lambda: _outbox_empty(running))
-    for op in ("hold", "increment", "capture"):
+    for op in ("hold", "capture"):
         assert delta(before, after, CALLS, op=op, result="ok") == 1
+    # 12.00 of 15.00 is the 80 % mark: a watcher pass before the stop raises the hold again
+    increments = done["payment"]["increments"]
+    assert delta(before, after, CALLS, op="increment", result="ok") == increments >= 1
     assert value(after, "evgw_billing_payment_outbox_oldest_seconds") == 0
 
 
