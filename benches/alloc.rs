@@ -19,7 +19,8 @@ mod depot;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use _core::alloc::{allocate, bounds, check, compile, Demand, Node, Settings, Topology, Wiring};
+use _core::alloc::{bounds, check, compile, Allocator, Demand, Node, Settings, Topology, Wiring};
+use cpu_time::ThreadTime;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use depot::Depot;
 
@@ -31,13 +32,16 @@ fn tick(c: &mut Criterion) {
     let s = Settings::default();
     for n in SIZES {
         let mut d = Depot::new(n, 7);
+        let mut allocator = Allocator::default();
         // a few ticks of churn so the states look lived-in
         for t in 0..5 {
-            let (a, _) = allocate(&d.topology, &d.demands, &s, false).expect("valid");
+            let a = allocator
+                .allocate(&d.topology, &d.demands, &s, false)
+                .expect("valid");
             d.churn(t, &a.limits);
         }
         g.bench_with_input(BenchmarkId::from_parameter(n), &d, |b, d| {
-            b.iter(|| allocate(black_box(&d.topology), black_box(&d.demands), &s, false));
+            b.iter(|| allocator.allocate(black_box(&d.topology), black_box(&d.demands), &s, false));
         });
     }
     g.finish();
@@ -66,17 +70,23 @@ fn latency_report() {
     let s = Settings::default();
     println!("\nalloc tick latency with churn (invariant checked every tick):");
     println!(
-        "connectors | ticks | rows | min ms | p50 ms | p99 ms | max ms | violations | paused %"
+        "connectors | ticks | rows | min ms | p50 ms | p99 ms | max ms | cpu p50 ms | cpu p99 ms | violations | paused %"
     );
     for n in sizes() {
         let mut d = Depot::new(n, 11);
+        let mut allocator = Allocator::default();
         let ticks = if n >= 100_000 { 60 } else { 120 };
         let mut times = Vec::with_capacity(ticks);
+        let mut cpu = Vec::with_capacity(ticks);
         let (mut violations, mut paused, mut active, mut rows) = (0, 0, 0, 0);
         for t in 0..ticks {
+            let cpu_start = ThreadTime::now();
             let start = Instant::now();
-            let (a, _) = allocate(&d.topology, &d.demands, &s, false).expect("valid");
+            let a = allocator
+                .allocate(&d.topology, &d.demands, &s, false)
+                .expect("valid");
             times.push(start.elapsed());
+            cpu.push(cpu_start.elapsed());
             let compiled = compile(&d.topology, &d.demands).expect("valid");
             let b: Vec<_> = d.demands.iter().map(|x| bounds(x, &s)).collect();
             let x: Vec<f64> = d
@@ -100,8 +110,9 @@ fn latency_report() {
                 .count();
             d.churn(t, &a.limits);
         }
+        let (cpu50, cpu99) = (quantile(&mut cpu, 0.5), quantile(&mut cpu, 0.99));
         println!(
-            "{n:>10} | {ticks:>5} | {rows:>6} | {:>6.2} | {:>6.2} | {:>6.2} | {:>6.2} | {violations:>10} | {:>7.1}",
+            "{n:>10} | {ticks:>5} | {rows:>6} | {:>6.2} | {:>6.2} | {:>6.2} | {:>6.2} | {cpu50:>10.2} | {cpu99:>10.2} | {violations:>10} | {:>7.1}",
             quantile(&mut times, 0.0),
             quantile(&mut times, 0.5),
             quantile(&mut times, 0.99),

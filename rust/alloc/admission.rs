@@ -95,9 +95,8 @@ pub fn admit(
         if up <= 0.0 {
             continue;
         }
-        if problem.conn_all(i, |r, c| rows[r].fits(values[r] + c.scale(up))) {
+        if problem.try_add(i, up, &mut values) {
             start[i] = level;
-            problem.conn_each(i, |r, c| values[r] += c.scale(up));
         }
     }
     (start, values)

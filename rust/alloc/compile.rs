@@ -151,23 +151,38 @@ impl Sink<'_> {
 }
 
 pub(super) fn node_rows(t: &Topology) -> (Vec<Row>, Vec<RowLabel>, Vec<NodeRows>) {
-    let mut b = ProblemBuilder::with_capacity(t.nodes.len() * 4, 0);
-    let mut labels = Vec::with_capacity(t.nodes.len() * 4);
+    let (mut rows, mut labels) = (Vec::new(), Vec::new());
     let mut index = Vec::with_capacity(t.nodes.len());
+    node_rows_into(t, &mut rows, &mut labels, |r| index.push(r));
+    (rows, labels, index)
+}
+
+/// The rows of every node into `rows` and `labels` (cleared first, buffers kept); `per_node`
+/// gets each node's `NodeRows`, in node order.
+pub(super) fn node_rows_into(
+    t: &Topology,
+    rows: &mut Vec<Row>,
+    labels: &mut Vec<RowLabel>,
+    mut per_node: impl FnMut(NodeRows),
+) {
+    rows.clear();
+    labels.clear();
+    let mut add = |kind, limit, base, node, phase| {
+        rows.push(Row { kind, limit, base });
+        labels.push(RowLabel { node, phase });
+        rows.len() - 1
+    };
     for (n, node) in t.nodes.iter().enumerate() {
-        let mut rows = [None; 4];
-        for (p, slot) in rows.iter_mut().take(3).enumerate() {
+        let mut phase_rows = [None; 4];
+        for (p, slot) in phase_rows.iter_mut().take(3).enumerate() {
             if node.limit_a[p].is_finite() {
                 let limit = node.limit_a[p] - node.margin_a;
                 let unmanaged = node.unmanaged_a[p];
+                let phase = u8::try_from(p).expect("p < 3");
                 *slot = Some(match t.wiring {
-                    Wiring::Wye => b.add_row(RowKind::Linear, limit, C64::real(unmanaged)),
+                    Wiring::Wye => add(RowKind::Linear, limit, C64::real(unmanaged), n, phase),
                     // the unmanaged phasor's angle is unknown: take it off the limit (safe side)
-                    Wiring::Delta => b.add_row(RowKind::Phasor, limit - unmanaged, C64::ZERO),
-                });
-                labels.push(RowLabel {
-                    node: n,
-                    phase: u8::try_from(p).expect("p < 3"),
+                    Wiring::Delta => add(RowKind::Phasor, limit - unmanaged, C64::ZERO, n, phase),
                 });
             }
         }
@@ -175,34 +190,28 @@ pub(super) fn node_rows(t: &Topology) -> (Vec<Row>, Vec<RowLabel>, Vec<NodeRows>
             let phase_v = phase_voltage(t.wiring, node.voltage);
             let margin_w = node.margin_a * phase_v * 3.0;
             let unmanaged_w: f64 = node.unmanaged_a.iter().sum::<f64>() * phase_v;
-            rows[3] = Some(b.add_row(
+            phase_rows[3] = Some(add(
                 RowKind::Linear,
                 node.power_w - margin_w,
                 C64::real(unmanaged_w),
+                n,
+                RowLabel::POWER,
             ));
-            labels.push(RowLabel {
-                node: n,
-                phase: RowLabel::POWER,
-            });
         }
         let mut unbalance = None;
         if node.unbalance_a.is_finite() {
-            unbalance = Some(b.row_count());
             for (k, &(p, q)) in PAIRS.iter().enumerate() {
                 let base = node.unmanaged_a[p as usize] - node.unmanaged_a[q as usize];
-                b.add_row(RowKind::Linear, node.unbalance_a, C64::real(base));
-                labels.push(RowLabel {
-                    node: n,
-                    phase: RowLabel::UNBALANCE + u8::try_from(k).expect("k < 6"),
-                });
+                let phase = RowLabel::UNBALANCE + u8::try_from(k).expect("k < 6");
+                let row = add(RowKind::Linear, node.unbalance_a, C64::real(base), n, phase);
+                unbalance.get_or_insert(row);
             }
         }
-        index.push(NodeRows {
-            phase: rows,
+        per_node(NodeRows {
+            phase: phase_rows,
             unbalance,
         });
     }
-    (b.into_rows(), labels, index)
 }
 
 fn phase_voltage(wiring: Wiring, voltage: f64) -> f64 {

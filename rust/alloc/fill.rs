@@ -40,9 +40,10 @@ impl Ord for Event {
     }
 }
 
-struct Filler<'a, R: Rows> {
-    problem: &'a R,
-    bounds: &'a [Option<Bounds>],
+/// The filling's per-row and per-connector arrays, kept between ticks by an
+/// [`Allocator`](super::Allocator).
+#[derive(Clone, Debug, Default)]
+pub struct FillBuffers {
     a: Vec<C64>,
     k: Vec<C64>,
     version: Vec<u32>,
@@ -50,7 +51,24 @@ struct Filler<'a, R: Rows> {
     /// so a stale heap entry is a safe early alarm, refreshed when popped.
     lazy: Vec<bool>,
     rising: Vec<bool>,
+    /// The limits: the result of `fill_in`.
+    pub x: Vec<f64>,
+    /// Per row, the most its rising members can still add.
+    reach: Vec<f64>,
+    heap: Vec<Reverse<Event>>,
+    caps: Vec<(f64, u32)>,
+}
+
+struct Filler<'a, R: Rows> {
+    problem: &'a R,
+    bounds: &'a [Option<Bounds>],
+    a: Vec<C64>,
+    k: Vec<C64>,
+    version: Vec<u32>,
+    lazy: Vec<bool>,
+    rising: Vec<bool>,
     x: Vec<f64>,
+    reach: Vec<f64>,
     lambda: f64,
     /// Row saturations (connectors reaching their bound are in `caps`, sorted once).
     heap: BinaryHeap<Reverse<Event>>,
@@ -58,17 +76,26 @@ struct Filler<'a, R: Rows> {
     next_cap: usize,
 }
 
-/// Limits for the admitted connectors (start level > 0; 0 for the rest); `values` are the
-/// row values with every admitted connector at its start level.
-pub fn fill(
+/// Limits for the admitted connectors (start level > 0; 0 for the rest), left in
+/// `buffers.x`; `values` are the row values with every admitted connector at its start level.
+pub fn fill_in(
     problem: &impl Rows,
     bounds: &[Option<Bounds>],
     start: &[f64],
-    values: Vec<C64>,
-) -> Vec<f64> {
-    let mut f = Filler::new(problem, bounds, start, values);
+    values: &[C64],
+    buffers: &mut FillBuffers,
+) {
+    let mut f = Filler::new(problem, bounds, start, values, buffers);
     f.run();
-    f.x
+    f.into_buffers(buffers);
+}
+
+/// A kept buffer, taken out and reset to `len` copies of `value`.
+fn refill<T: Clone>(v: &mut Vec<T>, len: usize, value: T) -> Vec<T> {
+    let mut v = std::mem::take(v);
+    v.clear();
+    v.resize(len, value);
+    v
 }
 
 fn index(i: usize) -> u32 {
@@ -76,31 +103,60 @@ fn index(i: usize) -> u32 {
 }
 
 impl<'a, R: Rows> Filler<'a, R> {
-    fn new(problem: &'a R, bounds: &'a [Option<Bounds>], start: &[f64], a: Vec<C64>) -> Self {
+    fn new(
+        problem: &'a R,
+        bounds: &'a [Option<Bounds>],
+        start: &[f64],
+        values: &[C64],
+        b: &mut FillBuffers,
+    ) -> Self {
         let rows = problem.rows().len();
-        let lazy = (0..rows).map(|r| problem.monotone(r)).collect();
+        let n = start.len();
+        let mut a = std::mem::take(&mut b.a);
+        a.clear();
+        a.extend_from_slice(values);
+        let mut lazy = std::mem::take(&mut b.lazy);
+        lazy.clear();
+        lazy.extend((0..rows).map(|r| problem.monotone(r)));
+        let mut caps = std::mem::take(&mut b.caps);
+        caps.clear();
+        let mut heap = std::mem::take(&mut b.heap);
+        heap.clear();
         let mut f = Self {
             problem,
             bounds,
             a,
-            k: vec![C64::ZERO; rows],
-            version: vec![0; rows],
+            k: refill(&mut b.k, rows, C64::ZERO),
+            version: refill(&mut b.version, rows, 0),
             lazy,
-            rising: vec![false; start.len()],
-            x: vec![0.0; start.len()],
+            rising: refill(&mut b.rising, n, false),
+            x: refill(&mut b.x, n, 0.0),
+            reach: refill(&mut b.reach, rows, 0.0),
             lambda: 0.0,
-            heap: BinaryHeap::with_capacity(rows),
-            caps: Vec::with_capacity(start.len()),
+            heap: BinaryHeap::from(heap),
+            caps,
             next_cap: 0,
         };
         f.start(start);
         f
     }
 
+    fn into_buffers(self, b: &mut FillBuffers) {
+        b.a = self.a;
+        b.k = self.k;
+        b.version = self.version;
+        b.lazy = self.lazy;
+        b.rising = self.rising;
+        b.x = self.x;
+        b.reach = self.reach;
+        b.heap = self.heap.into_vec();
+        b.caps = self.caps;
+    }
+
     fn start(&mut self, start: &[f64]) {
         // per row, the most its rising members can still add (|c|·(ub − lb)): a row that
         // cannot reach its limit even then never saturates and stays out of the heap
-        let mut reach = vec![0.0f64; self.problem.rows().len()];
+        let reach = &mut self.reach;
         for i in (0..start.len()).filter(|&i| start[i] > 0.0) {
             let b = self.bounds[i].expect("admitted connectors have bounds");
             self.x[i] = start[i];
@@ -120,7 +176,7 @@ impl<'a, R: Rows> Filler<'a, R> {
         let mut events = std::mem::take(&mut self.heap).into_vec();
         let rows = self.problem.rows();
         events.extend((0..rows.len()).filter_map(|r| {
-            if rows[r].fits(self.a[r]) && self.a[r].abs() + reach[r] <= rows[r].limit {
+            if rows[r].fits(self.a[r]) && self.a[r].abs() + self.reach[r] <= rows[r].limit {
                 return None;
             }
             let at = self.saturation(r);

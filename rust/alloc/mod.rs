@@ -26,6 +26,6 @@ pub use compile::{compile, Compiled, DemandError, RowLabel};
 pub use complex::C64;
 pub use demand::{bounds, Bounds, Demand, Settings, IEC_MIN_A};
 pub use problem::{Problem, ProblemBuilder, Row, RowKind, Rows};
-pub use tick::{allocate, allocate_rows, Allocation, Reason};
+pub use tick::{allocate, allocate_rows, Allocation, Allocator, Reason};
 pub use topology::{Node, Topology, TopologyError, Wiring};
-pub use tree::TreeRows;
+pub use tree::{TreeBuffers, TreeRows};

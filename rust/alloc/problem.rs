@@ -75,6 +75,23 @@ pub trait Rows {
         });
     }
 
+    /// Whether `amps` more on connector `conn` keeps every row it loads within its limit,
+    /// with row values `values`.
+    fn fits_more(&self, conn: usize, amps: f64, values: &[C64]) -> bool {
+        let rows = self.rows();
+        self.conn_all(conn, |r, c| rows[r].fits(values[r] + c.scale(amps)))
+    }
+
+    /// Adds `amps` to connector `conn` in `values` when every row it loads still fits;
+    /// false (and `values` unchanged) otherwise.
+    fn try_add(&self, conn: usize, amps: f64, values: &mut [C64]) -> bool {
+        if !self.fits_more(conn, amps, values) {
+            return false;
+        }
+        self.conn_each(conn, |r, c| values[r] += c.scale(amps));
+        true
+    }
+
     /// A linear row whose coefficients are all real and ≥ 0: freezing a member only delays
     /// its saturation.
     fn monotone(&self, row: usize) -> bool {

@@ -46,17 +46,11 @@ pub fn quantise(
     order.sort_unstable_by(|&a, &b| (raw[b] - x[b]).total_cmp(&(raw[a] - x[a])).then(a.cmp(&b)));
     for i in order {
         let (s, ub) = (step(&demands[i]), bounds[i].map_or(0.0, |b| b.ub));
-        if x[i] + s <= ub + 1e-9 && room(problem, &values, i, s) {
+        if x[i] + s <= ub + 1e-9 && problem.try_add(i, s, &mut values) {
             x[i] += s;
-            add(problem, &mut values, i, s);
         }
     }
     values
-}
-
-fn room(problem: &impl Rows, values: &[C64], i: usize, amps: f64) -> bool {
-    let rows = problem.rows();
-    problem.conn_all(i, |r, c| rows[r].fits(values[r] + c.scale(amps)))
 }
 
 fn add(problem: &impl Rows, values: &mut [C64], i: usize, amps: f64) {

@@ -5,7 +5,8 @@ use super::compile::{DemandError, RowLabel};
 use super::demand::{bounds, Bounds, Demand, Settings};
 use super::problem::Rows;
 use super::topology::Topology;
-use super::tree::TreeRows;
+use super::fill::FillBuffers;
+use super::tree::{TreeBuffers, TreeRows};
 use super::{admission, fill, quantise};
 
 /// Why a connector got its limit.
@@ -46,9 +47,9 @@ pub fn allocate(
     settings: &Settings,
     check: bool,
 ) -> Result<(Allocation, Vec<RowLabel>), DemandError> {
-    let rows = TreeRows::build(topology, demands)?;
-    let allocation = allocate_rows(&rows, demands, settings, check);
-    Ok((allocation, rows.labels))
+    let mut allocator = Allocator::default();
+    let allocation = allocator.allocate(topology, demands, settings, check)?;
+    Ok((allocation, allocator.tree.take_labels()))
 }
 
 /// Allocation over rows built by the caller (also used by the acnportal adapter).
@@ -58,36 +59,92 @@ pub fn allocate_rows(
     settings: &Settings,
     want_check: bool,
 ) -> Allocation {
-    let bounds: Vec<Option<Bounds>> = demands.iter().map(|d| bounds(d, settings)).collect();
-    let (start, values) = admission::admit(problem, &bounds, demands, settings);
-    let mut x = fill::fill(problem, &bounds, &start, values);
-    let mut values = quantise::quantise(problem, &bounds, demands, &mut x);
-    quantise::repair(problem, &bounds, demands, &mut x, &mut values);
-    let violations = if want_check || cfg!(debug_assertions) {
-        check(problem, &bounds, &x)
-    } else {
-        Vec::new()
-    };
-    debug_assert!(violations.is_empty(), "allocator invariant: {violations:?}");
-    let infeasible_rows = infeasible(problem);
-    let reasons = reasons(problem, demands, &bounds, &x, &infeasible_rows);
-    let limits = demands
-        .iter()
-        .zip(&x)
-        .map(|(d, &amps)| if d.is_fixed() { d.fixed_a } else { amps })
-        .collect();
-    Allocation {
-        limits,
-        reasons,
-        row_usage: problem
-            .rows()
+    let mut work = Work::default();
+    work.run(problem, demands, settings, want_check)
+}
+
+/// The allocator with its working memory kept between ticks: the same results as
+/// [`allocate`], without allocating the tree's and the filling's arrays afresh every tick.
+#[derive(Clone, Debug, Default)]
+pub struct Allocator {
+    tree: TreeBuffers,
+    work: Work,
+}
+
+impl Allocator {
+    /// One tick over a tree (any tree: nothing is assumed about the previous call's).
+    ///
+    /// # Errors
+    /// A connector under an unknown node, or with a phase mask the wiring cannot have.
+    pub fn allocate(
+        &mut self,
+        topology: &Topology,
+        demands: &[Demand],
+        settings: &Settings,
+        check: bool,
+    ) -> Result<Allocation, DemandError> {
+        let rows = TreeRows::build_in(topology, demands, std::mem::take(&mut self.tree))?;
+        let allocation = self.work.run(&rows, demands, settings, check);
+        self.tree = rows.into_buffers();
+        Ok(allocation)
+    }
+
+    /// The label of every row of the last tick.
+    pub fn labels(&self) -> &[RowLabel] {
+        self.tree.labels()
+    }
+}
+
+/// Working memory of the passes.
+#[derive(Clone, Debug, Default)]
+struct Work {
+    bounds: Vec<Option<Bounds>>,
+    fill: FillBuffers,
+}
+
+impl Work {
+    fn run(
+        &mut self,
+        problem: &impl Rows,
+        demands: &[Demand],
+        settings: &Settings,
+        want_check: bool,
+    ) -> Allocation {
+        self.bounds.clear();
+        self.bounds
+            .extend(demands.iter().map(|d| bounds(d, settings)));
+        let bounds = &self.bounds;
+        let (start, values) = admission::admit(problem, bounds, demands, settings);
+        fill::fill_in(problem, bounds, &start, &values, &mut self.fill);
+        let x = &mut self.fill.x;
+        let mut values = quantise::quantise(problem, bounds, demands, x);
+        quantise::repair(problem, bounds, demands, x, &mut values);
+        let violations = if want_check || cfg!(debug_assertions) {
+            check(problem, bounds, x)
+        } else {
+            Vec::new()
+        };
+        debug_assert!(violations.is_empty(), "allocator invariant: {violations:?}");
+        let infeasible_rows = infeasible(problem);
+        let reasons = reasons(problem, demands, bounds, x, &infeasible_rows);
+        let limits = demands
             .iter()
-            .zip(&values)
-            .map(|(r, &v)| r.usage(v))
-            .collect(),
-        row_limit: problem.rows().iter().map(|r| r.limit).collect(),
-        infeasible_rows,
-        violations,
+            .zip(x.iter())
+            .map(|(d, &amps)| if d.is_fixed() { d.fixed_a } else { amps })
+            .collect();
+        Allocation {
+            limits,
+            reasons,
+            row_usage: problem
+                .rows()
+                .iter()
+                .zip(&values)
+                .map(|(r, &v)| r.usage(v))
+                .collect(),
+            row_limit: problem.rows().iter().map(|r| r.limit).collect(),
+            infeasible_rows,
+            violations,
+        }
     }
 }
 

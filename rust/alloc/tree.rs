@@ -4,7 +4,7 @@
 //! depth-first order of their node. Building is O(connectors + nodes) and the passes walk
 //! small dense arrays instead of two large term arrays.
 
-use super::compile::{loads, node_rows, unbalance_coeff, DemandError, RowLabel};
+use super::compile::{loads, node_rows_into, unbalance_coeff, DemandError, RowLabel};
 use super::complex::C64;
 use super::demand::Demand;
 use super::problem::{Row, RowKind, Rows};
@@ -16,10 +16,12 @@ fn index(i: usize) -> u32 {
     u32::try_from(i).expect("fewer than 2^32 rows, nodes and connectors")
 }
 
-pub struct TreeRows<'a> {
-    topology: &'a Topology,
+/// The buffers of `TreeRows`, kept between ticks by an [`Allocator`](super::Allocator) so a
+/// tick allocates nothing once the sizes are stable.
+#[derive(Clone, Debug, Default)]
+pub struct TreeBuffers {
     rows: Vec<Row>,
-    pub labels: Vec<RowLabel>,
+    labels: Vec<RowLabel>,
     /// Per node: its rows for L1..L3 (or lines a..c), power, and the first of its six
     /// unbalance rows; NONE where unset.
     node_rows: Vec<[u32; 5]>,
@@ -27,14 +29,31 @@ pub struct TreeRows<'a> {
     /// The phase mask of a managed connector; 0 for idle and fixed ones (no terms).
     conn_mask: Vec<u8>,
     conn_watts: Vec<f64>,
-    /// Per-ampere coefficient per phase mask and phase.
-    coef: [[C64; 3]; 8],
-    /// Per phase mask and unbalance row: +1, −1 or 0.
-    ucoef: [[f64; 6]; 8],
     /// Managed connectors grouped by the preorder position of their node.
     members: Vec<u32>,
     /// Per preorder position: where its members start (one final entry).
     member_start: Vec<u32>,
+    /// Scratch of the counting sort.
+    next: Vec<u32>,
+}
+
+impl TreeBuffers {
+    pub fn labels(&self) -> &[RowLabel] {
+        &self.labels
+    }
+
+    pub fn take_labels(&mut self) -> Vec<RowLabel> {
+        std::mem::take(&mut self.labels)
+    }
+}
+
+pub struct TreeRows<'a> {
+    topology: &'a Topology,
+    b: TreeBuffers,
+    /// Per-ampere coefficient per phase mask and phase.
+    coef: [[C64; 3]; 8],
+    /// Per phase mask and unbalance row: +1, −1 or 0.
+    ucoef: [[f64; 6]; 8],
 }
 
 impl<'a> TreeRows<'a> {
@@ -46,14 +65,27 @@ impl<'a> TreeRows<'a> {
     /// # Panics
     /// With 2^32 rows, nodes or connectors or more.
     pub fn build(topology: &'a Topology, demands: &[Demand]) -> Result<Self, DemandError> {
-        let (mut rows, labels, by_node) = node_rows(topology);
-        let node_rows = by_node
-            .iter()
-            .map(|r| {
-                let p = r.phase.map(|slot| slot.map_or(NONE, index));
-                [p[0], p[1], p[2], p[3], r.unbalance.map_or(NONE, index)]
-            })
-            .collect();
+        Self::build_in(topology, demands, TreeBuffers::default())
+    }
+
+    /// `build` into buffers kept from an earlier tick (`into_buffers`).
+    ///
+    /// # Errors
+    /// As `build`.
+    ///
+    /// # Panics
+    /// As `build`.
+    pub fn build_in(
+        topology: &'a Topology,
+        demands: &[Demand],
+        mut b: TreeBuffers,
+    ) -> Result<Self, DemandError> {
+        b.node_rows.clear();
+        let by_node = &mut b.node_rows;
+        node_rows_into(topology, &mut b.rows, &mut b.labels, |r| {
+            let p = r.phase.map(|slot| slot.map_or(NONE, index));
+            by_node.push([p[0], p[1], p[2], p[3], r.unbalance.map_or(NONE, index)]);
+        });
         let mut ucoef = [[0.0; 6]; 8];
         for (mask, slot) in ucoef.iter_mut().enumerate() {
             for (k, c) in slot.iter_mut().enumerate() {
@@ -69,18 +101,14 @@ impl<'a> TreeRows<'a> {
                 }
             }
         }
+        b.conn_node.clear();
+        b.conn_mask.clear();
+        b.conn_watts.clear();
         let mut t = Self {
             topology,
-            rows: Vec::new(),
-            labels,
-            node_rows,
-            conn_node: Vec::with_capacity(demands.len()),
-            conn_mask: Vec::with_capacity(demands.len()),
-            conn_watts: Vec::with_capacity(demands.len()),
+            b,
             coef,
             ucoef,
-            members: Vec::new(),
-            member_start: Vec::new(),
         };
         for (i, d) in demands.iter().enumerate() {
             if d.node >= topology.nodes.len() {
@@ -96,23 +124,32 @@ impl<'a> TreeRows<'a> {
                     phases: d.phases,
                 })?;
             let managed = d.active && !d.is_fixed();
-            t.conn_node.push(index(d.node));
-            t.conn_mask.push(if managed { d.phases } else { 0 });
-            t.conn_watts.push(watts);
+            t.b.conn_node.push(index(d.node));
+            t.b.conn_mask.push(if managed { d.phases } else { 0 });
+            t.b.conn_watts.push(watts);
             if d.is_fixed() {
-                t.add_fixed(&mut rows, d, watts);
+                t.add_fixed(d, watts);
             }
         }
-        t.rows = rows;
         t.group_members();
         Ok(t)
     }
 
+    /// The buffers back, for the next tick.
+    pub fn into_buffers(self) -> TreeBuffers {
+        self.b
+    }
+
+    pub fn labels(&self) -> &[RowLabel] {
+        &self.b.labels
+    }
+
     /// A fixed load goes into the base of every row it loads.
-    fn add_fixed(&self, rows: &mut [Row], d: &Demand, watts: f64) {
+    fn add_fixed(&mut self, d: &Demand, watts: f64) {
         let c = self.coef[d.phases as usize];
+        let rows = &mut self.b.rows;
         for &n in self.topology.chain(d.node) {
-            let nr = self.node_rows[n];
+            let nr = self.b.node_rows[n];
             for p in 0..3 {
                 if nr[p] != NONE && !c[p].is_zero() {
                     rows[nr[p] as usize].base += c[p].scale(d.fixed_a);
@@ -132,99 +169,133 @@ impl<'a> TreeRows<'a> {
     /// Counting sort of the managed connectors by their node's preorder position.
     fn group_members(&mut self) {
         let nodes = self.topology.nodes.len();
-        let mut start = vec![0u32; nodes + 1];
-        for (i, &mask) in self.conn_mask.iter().enumerate() {
+        let b = &mut self.b;
+        b.member_start.clear();
+        b.member_start.resize(nodes + 1, 0);
+        for (i, &mask) in b.conn_mask.iter().enumerate() {
             if mask != 0 {
-                start[self.topology.preorder(self.conn_node[i] as usize) + 1] += 1;
+                b.member_start[self.topology.preorder(b.conn_node[i] as usize) + 1] += 1;
             }
         }
         for p in 0..nodes {
-            start[p + 1] += start[p];
+            b.member_start[p + 1] += b.member_start[p];
         }
-        let mut next = start.clone();
-        self.members = vec![0; start[nodes] as usize];
-        for (i, &mask) in self.conn_mask.iter().enumerate() {
+        b.next.clear();
+        b.next.extend_from_slice(&b.member_start);
+        b.members.clear();
+        b.members.resize(b.member_start[nodes] as usize, 0);
+        for (i, &mask) in b.conn_mask.iter().enumerate() {
             if mask != 0 {
-                let slot = &mut next[self.topology.preorder(self.conn_node[i] as usize)];
-                self.members[*slot as usize] = index(i);
+                let slot = &mut b.next[self.topology.preorder(b.conn_node[i] as usize)];
+                b.members[*slot as usize] = index(i);
                 *slot += 1;
             }
         }
-        self.member_start = start;
     }
 
     fn row_members(&self, node: usize) -> &[u32] {
         let (first, end) = self.topology.subtree(node);
-        &self.members[self.member_start[first] as usize..self.member_start[end] as usize]
-    }
-}
-
-impl Rows for TreeRows<'_> {
-    fn rows(&self) -> &[Row] {
-        &self.rows
+        &self.b.members[self.b.member_start[first] as usize..self.b.member_start[end] as usize]
     }
 
-    fn connectors(&self) -> usize {
-        self.conn_mask.len()
-    }
-
-    fn conn_all(&self, conn: usize, mut f: impl FnMut(usize, C64) -> bool) -> bool {
-        let mask = self.conn_mask[conn];
-        if mask == 0 {
-            return true;
-        }
+    /// Calls `f(row, coeff)` for the rows of one node that a connector with phase `mask`
+    /// (watts per ampere `watts`) loads, while `f` returns true.
+    fn node_all(
+        &self,
+        n: usize,
+        mask: u8,
+        watts: C64,
+        f: &mut impl FnMut(usize, C64) -> bool,
+    ) -> bool {
         let c = &self.coef[mask as usize];
-        let watts = C64::real(self.conn_watts[conn]);
-        for &n in self.topology.chain(self.conn_node[conn] as usize) {
-            let nr = &self.node_rows[n];
-            for p in 0..3 {
-                if nr[p] != NONE && !c[p].is_zero() && !f(nr[p] as usize, c[p]) {
-                    return false;
-                }
-            }
-            if nr[3] != NONE && !f(nr[3] as usize, watts) {
+        let nr = &self.b.node_rows[n];
+        for p in 0..3 {
+            if nr[p] != NONE && !c[p].is_zero() && !f(nr[p] as usize, c[p]) {
                 return false;
             }
-            if nr[4] != NONE {
-                let first = nr[4] as usize;
-                for (k, &u) in self.ucoef[mask as usize].iter().enumerate() {
-                    if u != 0.0 && !f(first + k, C64::real(u)) {
-                        return false;
-                    }
+        }
+        if nr[3] != NONE && !f(nr[3] as usize, watts) {
+            return false;
+        }
+        if nr[4] != NONE {
+            let first = nr[4] as usize;
+            for (k, &u) in self.ucoef[mask as usize].iter().enumerate() {
+                if u != 0.0 && !f(first + k, C64::real(u)) {
+                    return false;
                 }
             }
         }
         true
     }
+}
+
+impl Rows for TreeRows<'_> {
+    fn rows(&self) -> &[Row] {
+        &self.b.rows
+    }
+
+    fn connectors(&self) -> usize {
+        self.b.conn_mask.len()
+    }
+
+    fn conn_all(&self, conn: usize, mut f: impl FnMut(usize, C64) -> bool) -> bool {
+        let mask = self.b.conn_mask[conn];
+        if mask == 0 {
+            return true;
+        }
+        let watts = C64::real(self.b.conn_watts[conn]);
+        self.topology
+            .chain(self.b.conn_node[conn] as usize)
+            .iter()
+            .all(|&n| self.node_all(n, mask, watts, &mut f))
+    }
+
+    /// Root first: the rows near the root are the ones most often full (and hot in cache),
+    /// so a connector that does not fit is usually refused after a few rows.
+    fn fits_more(&self, conn: usize, amps: f64, values: &[C64]) -> bool {
+        let mask = self.b.conn_mask[conn];
+        if mask == 0 {
+            return true;
+        }
+        let rows = &self.b.rows;
+        let watts = C64::real(self.b.conn_watts[conn]);
+        let mut fits = |r: usize, c: C64| rows[r].fits(values[r] + c.scale(amps));
+        self.topology
+            .chain(self.b.conn_node[conn] as usize)
+            .iter()
+            .rev()
+            .all(|&n| self.node_all(n, mask, watts, &mut fits))
+    }
 
     fn row_all(&self, row: usize, mut f: impl FnMut(usize, C64) -> bool) -> bool {
-        let label = self.labels[row];
+        let label = self.b.labels[row];
         let members = self.row_members(label.node);
+        let b = &self.b;
         if label.phase == RowLabel::POWER {
             return members.iter().all(|&j| {
                 let j = j as usize;
-                f(j, C64::real(self.conn_watts[j]))
+                f(j, C64::real(b.conn_watts[j]))
             });
         }
         if label.phase >= RowLabel::UNBALANCE {
             let k = usize::from(label.phase - RowLabel::UNBALANCE);
             return members.iter().all(|&j| {
                 let j = j as usize;
-                let u = self.ucoef[self.conn_mask[j] as usize][k];
+                let u = self.ucoef[b.conn_mask[j] as usize][k];
                 u == 0.0 || f(j, C64::real(u))
             });
         }
         let p = label.phase as usize;
         members.iter().all(|&j| {
             let j = j as usize;
-            let c = self.coef[self.conn_mask[j] as usize][p];
+            let c = self.coef[b.conn_mask[j] as usize][p];
             c.is_zero() || f(j, c)
         })
     }
 
     fn monotone(&self, row: usize) -> bool {
-        let phase = self.labels[row].phase;
-        self.rows[row].kind == RowKind::Linear
+        let phase = self.b.labels[row].phase;
+        self.b.rows[row].kind == RowKind::Linear
             && phase < RowLabel::UNBALANCE
             && (self.topology.wiring == Wiring::Wye || phase == RowLabel::POWER)
     }

@@ -7,7 +7,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::alloc::{
-    allocate, allocate_rows, Allocation, Demand, Node, ProblemBuilder, RowKind, RowLabel, Settings,
+    allocate_rows, Allocation, Allocator, Demand, Node, ProblemBuilder, RowKind, RowLabel, Settings,
     Topology, Wiring, C64,
 };
 
@@ -146,10 +146,12 @@ fn settings(
     }
 }
 
-/// A validated capacity tree; `allocate` runs one tick over it.
+/// A validated capacity tree; `allocate` runs one tick over it (its working memory is kept
+/// between ticks).
 #[pyclass(name = "Topology", module = "evgw._core")]
 pub struct PyTopology {
     inner: Topology,
+    allocator: Allocator,
 }
 
 fn wiring(name: &str) -> PyResult<Wiring> {
@@ -200,7 +202,10 @@ impl PyTopology {
             })
             .collect();
         let inner = Topology::new(wiring(wiring_name)?, nodes).map_err(value_error)?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner,
+            allocator: Allocator::default(),
+        })
     }
 
     #[getter]
@@ -226,11 +231,11 @@ impl PyTopology {
         self.set_unmanaged(&unmanaged_a)?;
         let demands = demands.demands()?;
         let s = settings(rotate_after_s, headroom_a, under_draw_a, yield_after_s);
-        let topology = &self.inner;
-        let (a, labels) = py
-            .detach(|| allocate(topology, &demands, &s, check))
+        let (topology, allocator) = (&self.inner, &mut self.allocator);
+        let a = py
+            .detach(|| allocator.allocate(topology, &demands, &s, check))
             .map_err(value_error)?;
-        Ok(PyAllocation::new(a, &labels))
+        Ok(PyAllocation::new(a, self.allocator.labels()))
     }
 }
 
