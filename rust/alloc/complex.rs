@@ -35,7 +35,12 @@ impl C64 {
     }
 
     pub fn abs(self) -> f64 {
-        self.re.hypot(self.im)
+        // a real value (every wye coefficient) skips the libm call: hypot(x, 0) = |x|
+        if self.im == 0.0 {
+            self.re.abs()
+        } else {
+            self.re.hypot(self.im)
+        }
     }
 
     /// Re(self · conj(other)).

@@ -328,3 +328,64 @@ proptest! {
         }
     }
 }
+
+/// A tick's result as bits, so that equal means identical (NaN included).
+fn fingerprint(a: &Allocation) -> (Vec<u64>, Vec<Reason>, Vec<u64>, Vec<u64>, Vec<usize>) {
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    (
+        bits(&a.limits),
+        a.reasons.clone(),
+        bits(&a.row_usage),
+        bits(&a.row_limit),
+        a.infeasible_rows.clone(),
+    )
+}
+
+/// The next tick's demands on the same tree: some connectors change, every one ages and
+/// remembers the limit it got.
+fn next_tick(demands: &[Demand], limits: &[f64], changed: &[Demand]) -> Vec<Demand> {
+    demands
+        .iter()
+        .zip(limits)
+        .enumerate()
+        .map(|(i, (d, &amps))| {
+            let mut d = changed.get(i).filter(|_| i % 3 == 0).copied().unwrap_or(*d);
+            d.last_limit_a = if d.is_fixed() { 0.0 } else { amps };
+            d.state_age_s += 1.0;
+            d
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    #[test]
+    fn a_kept_allocator_gives_what_a_fresh_tick_gives(
+        cases in prop::collection::vec(case(), 1..4),
+        changes in prop::collection::vec(demand(1, Wiring::Wye), 0..60),
+        ticks in 1usize..4,
+    ) {
+        // one Allocator across trees of different sizes and across ticks on one tree: its
+        // kept buffers never leak into a result
+        let s = Settings::default();
+        let mut kept = Allocator::default();
+        for (t, demands) in &cases {
+            let mut demands = demands.clone();
+            for _ in 0..ticks {
+                let (fresh, labels) = allocate(t, &demands, &s, true).expect("valid");
+                let again = kept.allocate(t, &demands, &s, true).expect("valid");
+                prop_assert_eq!(fingerprint(&fresh), fingerprint(&again));
+                prop_assert_eq!(&labels[..], kept.labels());
+                prop_assert!(again.violations.is_empty(), "{:?}", again.violations);
+                // changed connectors keep their own node and phases (valid for this tree)
+                let changed: Vec<Demand> = demands
+                    .iter()
+                    .zip(changes.iter().cycle())
+                    .map(|(d, c)| Demand { node: d.node, phases: d.phases, ..*c })
+                    .collect();
+                demands = next_tick(&demands, &fresh.limits, &changed);
+            }
+        }
+    }
+}

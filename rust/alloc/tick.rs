@@ -3,9 +3,9 @@
 use super::check::{check, Violation};
 use super::compile::{DemandError, RowLabel};
 use super::demand::{bounds, Bounds, Demand, Settings};
+use super::fill::FillBuffers;
 use super::problem::Rows;
 use super::topology::Topology;
-use super::fill::FillBuffers;
 use super::tree::{TreeBuffers, TreeRows};
 use super::{admission, fill, quantise};
 
@@ -166,7 +166,8 @@ fn reasons(
     for &r in infeasible_rows {
         over[r] = true;
     }
-    let under_over = |i: usize| !problem.conn_all(i, |r, _| !over[r]);
+    let under_over =
+        |i: usize| !infeasible_rows.is_empty() && !problem.conn_all(i, |r, _| !over[r]);
     demands
         .iter()
         .enumerate()

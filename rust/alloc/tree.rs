@@ -25,10 +25,12 @@ pub struct TreeBuffers {
     /// Per node: its rows for L1..L3 (or lines a..c), power, and the first of its six
     /// unbalance rows; NONE where unset.
     node_rows: Vec<[u32; 5]>,
-    conn_node: Vec<u32>,
-    /// The phase mask of a managed connector; 0 for idle and fixed ones (no terms).
-    conn_mask: Vec<u8>,
+    conn: Vec<Conn>,
     conn_watts: Vec<f64>,
+    /// Per node, `stride` slots: the chain's length, then the chain root first (one cache
+    /// line instead of the topology's two lookups); empty when the tree is too deep.
+    chains: Vec<u32>,
+    stride: usize,
     /// Managed connectors grouped by the preorder position of their node.
     members: Vec<u32>,
     /// Per preorder position: where its members start (one final entry).
@@ -46,6 +48,17 @@ impl TreeBuffers {
         std::mem::take(&mut self.labels)
     }
 }
+
+/// A connector as the passes see it: its node and, when managed, its phase mask (0 for
+/// idle and fixed ones: no terms). One small record, so a look-up is one cache line.
+#[derive(Clone, Copy, Debug, Default)]
+struct Conn {
+    node: u32,
+    mask: u8,
+}
+
+/// The deepest tree whose chains are kept inline (a 64-byte line per node).
+const INLINE_DEPTH: usize = 15;
 
 pub struct TreeRows<'a> {
     topology: &'a Topology,
@@ -101,9 +114,9 @@ impl<'a> TreeRows<'a> {
                 }
             }
         }
-        b.conn_node.clear();
-        b.conn_mask.clear();
+        b.conn.clear();
         b.conn_watts.clear();
+        inline_chains(topology, &mut b.chains, &mut b.stride);
         let mut t = Self {
             topology,
             b,
@@ -124,8 +137,10 @@ impl<'a> TreeRows<'a> {
                     phases: d.phases,
                 })?;
             let managed = d.active && !d.is_fixed();
-            t.b.conn_node.push(index(d.node));
-            t.b.conn_mask.push(if managed { d.phases } else { 0 });
+            t.b.conn.push(Conn {
+                node: index(d.node),
+                mask: if managed { d.phases } else { 0 },
+            });
             t.b.conn_watts.push(watts);
             if d.is_fixed() {
                 t.add_fixed(d, watts);
@@ -172,9 +187,9 @@ impl<'a> TreeRows<'a> {
         let b = &mut self.b;
         b.member_start.clear();
         b.member_start.resize(nodes + 1, 0);
-        for (i, &mask) in b.conn_mask.iter().enumerate() {
-            if mask != 0 {
-                b.member_start[self.topology.preorder(b.conn_node[i] as usize) + 1] += 1;
+        for c in &b.conn {
+            if c.mask != 0 {
+                b.member_start[self.topology.preorder(c.node as usize) + 1] += 1;
             }
         }
         for p in 0..nodes {
@@ -184,9 +199,9 @@ impl<'a> TreeRows<'a> {
         b.next.extend_from_slice(&b.member_start);
         b.members.clear();
         b.members.resize(b.member_start[nodes] as usize, 0);
-        for (i, &mask) in b.conn_mask.iter().enumerate() {
-            if mask != 0 {
-                let slot = &mut b.next[self.topology.preorder(b.conn_node[i] as usize)];
+        for (i, c) in b.conn.iter().enumerate() {
+            if c.mask != 0 {
+                let slot = &mut b.next[self.topology.preorder(c.node as usize)];
                 b.members[*slot as usize] = index(i);
                 *slot += 1;
             }
@@ -198,13 +213,34 @@ impl<'a> TreeRows<'a> {
         &self.b.members[self.b.member_start[first] as usize..self.b.member_start[end] as usize]
     }
 
-    /// Calls `f(row, coeff)` for the rows of one node that a connector with phase `mask`
-    /// (watts per ampere `watts`) loads, while `f` returns true.
+    /// Calls `f(node)` along a node's chain, the node first or the root first, while `f`
+    /// returns true.
+    fn chain_all(&self, node: usize, root_first: bool, mut f: impl FnMut(usize) -> bool) -> bool {
+        let stride = self.b.stride;
+        if stride == 0 {
+            let chain = self.topology.chain(node);
+            return if root_first {
+                chain.iter().rev().all(|&n| f(n))
+            } else {
+                chain.iter().all(|&n| f(n))
+            };
+        }
+        let slots = &self.b.chains[node * stride..(node + 1) * stride];
+        let chain = &slots[1..=slots[0] as usize];
+        if root_first {
+            chain.iter().all(|&n| f(n as usize))
+        } else {
+            chain.iter().rev().all(|&n| f(n as usize))
+        }
+    }
+
+    /// Calls `f(row, coeff)` for the rows of node `n` that connector `conn` (phase mask
+    /// `mask`) loads, while `f` returns true.
     fn node_all(
         &self,
         n: usize,
+        conn: usize,
         mask: u8,
-        watts: C64,
         f: &mut impl FnMut(usize, C64) -> bool,
     ) -> bool {
         let c = &self.coef[mask as usize];
@@ -214,7 +250,7 @@ impl<'a> TreeRows<'a> {
                 return false;
             }
         }
-        if nr[3] != NONE && !f(nr[3] as usize, watts) {
+        if nr[3] != NONE && !f(nr[3] as usize, C64::real(self.b.conn_watts[conn])) {
             return false;
         }
         if nr[4] != NONE {
@@ -235,36 +271,27 @@ impl Rows for TreeRows<'_> {
     }
 
     fn connectors(&self) -> usize {
-        self.b.conn_mask.len()
+        self.b.conn.len()
     }
 
     fn conn_all(&self, conn: usize, mut f: impl FnMut(usize, C64) -> bool) -> bool {
-        let mask = self.b.conn_mask[conn];
-        if mask == 0 {
-            return true;
-        }
-        let watts = C64::real(self.b.conn_watts[conn]);
-        self.topology
-            .chain(self.b.conn_node[conn] as usize)
-            .iter()
-            .all(|&n| self.node_all(n, mask, watts, &mut f))
+        let Conn { node, mask } = self.b.conn[conn];
+        mask == 0
+            || self.chain_all(node as usize, false, |n| {
+                self.node_all(n, conn, mask, &mut f)
+            })
     }
 
     /// Root first: the rows near the root are the ones most often full (and hot in cache),
     /// so a connector that does not fit is usually refused after a few rows.
     fn fits_more(&self, conn: usize, amps: f64, values: &[C64]) -> bool {
-        let mask = self.b.conn_mask[conn];
-        if mask == 0 {
-            return true;
-        }
+        let Conn { node, mask } = self.b.conn[conn];
         let rows = &self.b.rows;
-        let watts = C64::real(self.b.conn_watts[conn]);
         let mut fits = |r: usize, c: C64| rows[r].fits(values[r] + c.scale(amps));
-        self.topology
-            .chain(self.b.conn_node[conn] as usize)
-            .iter()
-            .rev()
-            .all(|&n| self.node_all(n, mask, watts, &mut fits))
+        mask == 0
+            || self.chain_all(node as usize, true, |n| {
+                self.node_all(n, conn, mask, &mut fits)
+            })
     }
 
     fn row_all(&self, row: usize, mut f: impl FnMut(usize, C64) -> bool) -> bool {
@@ -281,14 +308,14 @@ impl Rows for TreeRows<'_> {
             let k = usize::from(label.phase - RowLabel::UNBALANCE);
             return members.iter().all(|&j| {
                 let j = j as usize;
-                let u = self.ucoef[b.conn_mask[j] as usize][k];
+                let u = self.ucoef[b.conn[j].mask as usize][k];
                 u == 0.0 || f(j, C64::real(u))
             });
         }
         let p = label.phase as usize;
         members.iter().all(|&j| {
             let j = j as usize;
-            let c = self.coef[b.conn_mask[j] as usize][p];
+            let c = self.coef[b.conn[j].mask as usize][p];
             c.is_zero() || f(j, c)
         })
     }
@@ -298,5 +325,22 @@ impl Rows for TreeRows<'_> {
         self.b.rows[row].kind == RowKind::Linear
             && phase < RowLabel::UNBALANCE
             && (self.topology.wiring == Wiring::Wye || phase == RowLabel::POWER)
+    }
+}
+
+/// Every node's chain, root first, in `stride` slots per node (its length first); no slots
+/// (`stride` 0) when the tree is deeper than `INLINE_DEPTH`.
+fn inline_chains(topology: &Topology, chains: &mut Vec<u32>, stride: &mut usize) {
+    chains.clear();
+    let depth = topology.depth();
+    *stride = if depth <= INLINE_DEPTH { depth + 1 } else { 0 };
+    if *stride == 0 {
+        return;
+    }
+    for n in 0..topology.nodes.len() {
+        let chain = topology.chain(n);
+        chains.push(index(chain.len()));
+        chains.extend(chain.iter().rev().map(|&a| index(a)));
+        chains.extend(std::iter::repeat_n(NONE, depth - chain.len()));
     }
 }

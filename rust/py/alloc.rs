@@ -7,8 +7,8 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::alloc::{
-    allocate_rows, Allocation, Allocator, Demand, Node, ProblemBuilder, RowKind, RowLabel, Settings,
-    Topology, Wiring, C64,
+    allocate_rows, Allocation, Allocator, Demand, Node, ProblemBuilder, RowKind, RowLabel,
+    Settings, Topology, Wiring, C64,
 };
 
 fn value_error(message: impl ToString) -> PyErr {
