@@ -42,9 +42,13 @@ pub fn quantise(
         }
     }
     let mut values = problem.values(x);
-    let mut order: Vec<usize> = (0..x.len()).filter(|&i| x[i] > 0.0).collect();
-    order.sort_unstable_by(|&a, &b| (raw[b] - x[b]).total_cmp(&(raw[a] - x[a])).then(a.cmp(&b)));
-    for i in order {
+    // (loss, index) pairs: the sort compares in place instead of looking both arrays up
+    let mut order: Vec<(f64, usize)> = (0..x.len())
+        .filter(|&i| x[i] > 0.0)
+        .map(|i| (raw[i] - x[i], i))
+        .collect();
+    order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, i) in order {
         let (s, ub) = (step(&demands[i]), bounds[i].map_or(0.0, |b| b.ub));
         if x[i] + s <= ub + 1e-9 && problem.try_add(i, s, &mut values) {
             x[i] += s;

@@ -27,10 +27,6 @@ pub struct TreeBuffers {
     node_rows: Vec<[u32; 5]>,
     conn: Vec<Conn>,
     conn_watts: Vec<f64>,
-    /// Per node, `stride` slots: the chain's length, then the chain root first (one cache
-    /// line instead of the topology's two lookups); empty when the tree is too deep.
-    chains: Vec<u32>,
-    stride: usize,
     /// Managed connectors grouped by the preorder position of their node.
     members: Vec<u32>,
     /// Per preorder position: where its members start (one final entry).
@@ -49,16 +45,42 @@ impl TreeBuffers {
     }
 }
 
-/// A connector as the passes see it: its node and, when managed, its phase mask (0 for
-/// idle and fixed ones: no terms). One small record, so a look-up is one cache line.
-#[derive(Clone, Copy, Debug, Default)]
+/// The longest chain a connector record holds inline (deeper trees use the topology's).
+const INLINE_DEPTH: usize = 7;
+
+/// A connector as the passes see it: its phase mask when managed (0 for idle and fixed
+/// ones: no terms) and its node's chain, root first, inline — one 32-byte record, so a fit
+/// test that stops near the root touches one cache line of connector data.
+#[derive(Clone, Copy, Debug)]
 struct Conn {
-    node: u32,
     mask: u8,
+    /// The length of `chain`; 0 when the chain is longer than `INLINE_DEPTH` (then
+    /// `chain[0]` is the node and the topology's chain is used).
+    len: u8,
+    chain: [u32; INLINE_DEPTH],
 }
 
-/// The deepest tree whose chains are kept inline (a 64-byte line per node).
-const INLINE_DEPTH: usize = 15;
+impl Conn {
+    fn new(topology: &Topology, node: usize, mask: u8) -> Self {
+        let full = topology.chain(node);
+        let mut chain = [NONE; INLINE_DEPTH];
+        let len = if full.len() <= INLINE_DEPTH {
+            for (slot, &n) in chain.iter_mut().zip(full.iter().rev()) {
+                *slot = index(n);
+            }
+            u8::try_from(full.len()).expect("a short chain")
+        } else {
+            chain[0] = index(node);
+            0
+        };
+        Self { mask, len, chain }
+    }
+
+    fn node(&self) -> usize {
+        let at = usize::from(self.len.max(1)) - 1;
+        self.chain[at] as usize
+    }
+}
 
 pub struct TreeRows<'a> {
     topology: &'a Topology,
@@ -116,7 +138,6 @@ impl<'a> TreeRows<'a> {
         }
         b.conn.clear();
         b.conn_watts.clear();
-        inline_chains(topology, &mut b.chains, &mut b.stride);
         let mut t = Self {
             topology,
             b,
@@ -137,10 +158,8 @@ impl<'a> TreeRows<'a> {
                     phases: d.phases,
                 })?;
             let managed = d.active && !d.is_fixed();
-            t.b.conn.push(Conn {
-                node: index(d.node),
-                mask: if managed { d.phases } else { 0 },
-            });
+            let mask = if managed { d.phases } else { 0 };
+            t.b.conn.push(Conn::new(topology, d.node, mask));
             t.b.conn_watts.push(watts);
             if d.is_fixed() {
                 t.add_fixed(d, watts);
@@ -189,7 +208,7 @@ impl<'a> TreeRows<'a> {
         b.member_start.resize(nodes + 1, 0);
         for c in &b.conn {
             if c.mask != 0 {
-                b.member_start[self.topology.preorder(c.node as usize) + 1] += 1;
+                b.member_start[self.topology.preorder(c.node()) + 1] += 1;
             }
         }
         for p in 0..nodes {
@@ -201,7 +220,7 @@ impl<'a> TreeRows<'a> {
         b.members.resize(b.member_start[nodes] as usize, 0);
         for (i, c) in b.conn.iter().enumerate() {
             if c.mask != 0 {
-                let slot = &mut b.next[self.topology.preorder(c.node as usize)];
+                let slot = &mut b.next[self.topology.preorder(c.node())];
                 b.members[*slot as usize] = index(i);
                 *slot += 1;
             }
@@ -213,20 +232,18 @@ impl<'a> TreeRows<'a> {
         &self.b.members[self.b.member_start[first] as usize..self.b.member_start[end] as usize]
     }
 
-    /// Calls `f(node)` along a node's chain, the node first or the root first, while `f`
-    /// returns true.
-    fn chain_all(&self, node: usize, root_first: bool, mut f: impl FnMut(usize) -> bool) -> bool {
-        let stride = self.b.stride;
-        if stride == 0 {
-            let chain = self.topology.chain(node);
+    /// Calls `f(node)` along a connector's chain, its node first or the root first, while
+    /// `f` returns true.
+    fn chain_all(&self, c: &Conn, root_first: bool, mut f: impl FnMut(usize) -> bool) -> bool {
+        if c.len == 0 {
+            let chain = self.topology.chain(c.node());
             return if root_first {
                 chain.iter().rev().all(|&n| f(n))
             } else {
                 chain.iter().all(|&n| f(n))
             };
         }
-        let slots = &self.b.chains[node * stride..(node + 1) * stride];
-        let chain = &slots[1..=slots[0] as usize];
+        let chain = &c.chain[..usize::from(c.len)];
         if root_first {
             chain.iter().all(|&n| f(n as usize))
         } else {
@@ -275,23 +292,19 @@ impl Rows for TreeRows<'_> {
     }
 
     fn conn_all(&self, conn: usize, mut f: impl FnMut(usize, C64) -> bool) -> bool {
-        let Conn { node, mask } = self.b.conn[conn];
-        mask == 0
-            || self.chain_all(node as usize, false, |n| {
-                self.node_all(n, conn, mask, &mut f)
-            })
+        let c = &self.b.conn[conn];
+        let mask = c.mask;
+        mask == 0 || self.chain_all(c, false, |n| self.node_all(n, conn, mask, &mut f))
     }
 
     /// Root first: the rows near the root are the ones most often full (and hot in cache),
     /// so a connector that does not fit is usually refused after a few rows.
     fn fits_more(&self, conn: usize, amps: f64, values: &[C64]) -> bool {
-        let Conn { node, mask } = self.b.conn[conn];
+        let c = &self.b.conn[conn];
+        let mask = c.mask;
         let rows = &self.b.rows;
         let mut fits = |r: usize, c: C64| rows[r].fits(values[r] + c.scale(amps));
-        mask == 0
-            || self.chain_all(node as usize, true, |n| {
-                self.node_all(n, conn, mask, &mut fits)
-            })
+        mask == 0 || self.chain_all(c, true, |n| self.node_all(n, conn, mask, &mut fits))
     }
 
     fn row_all(&self, row: usize, mut f: impl FnMut(usize, C64) -> bool) -> bool {
@@ -325,22 +338,5 @@ impl Rows for TreeRows<'_> {
         self.b.rows[row].kind == RowKind::Linear
             && phase < RowLabel::UNBALANCE
             && (self.topology.wiring == Wiring::Wye || phase == RowLabel::POWER)
-    }
-}
-
-/// Every node's chain, root first, in `stride` slots per node (its length first); no slots
-/// (`stride` 0) when the tree is deeper than `INLINE_DEPTH`.
-fn inline_chains(topology: &Topology, chains: &mut Vec<u32>, stride: &mut usize) {
-    chains.clear();
-    let depth = topology.depth();
-    *stride = if depth <= INLINE_DEPTH { depth + 1 } else { 0 };
-    if *stride == 0 {
-        return;
-    }
-    for n in 0..topology.nodes.len() {
-        let chain = topology.chain(n);
-        chains.push(index(chain.len()));
-        chains.extend(chain.iter().rev().map(|&a| index(a)));
-        chains.extend(std::iter::repeat_n(NONE, depth - chain.len()));
     }
 }
