@@ -54,6 +54,13 @@ fn key(d: &Demand, s: &Settings, i: usize) -> (u16, f64, u32) {
     (class, age, index(i))
 }
 
+/// A sort key as one integer, ordered as (class, `f64::total_cmp`, index) compare.
+pub(super) fn packed((class, x, i): (u16, f64, u32)) -> u128 {
+    let bits = x.to_bits();
+    let ordered = if bits >> 63 == 1 { !bits } else { bits | 1 << 63 };
+    u128::from(class) << 96 | u128::from(ordered) << 32 | u128::from(i)
+}
+
 fn index(i: usize) -> u32 {
     u32::try_from(i).expect("fewer than 2^32 connectors")
 }
@@ -69,27 +76,22 @@ pub fn admit(
     demands: &[Demand],
     s: &Settings,
 ) -> (Vec<f64>, Vec<C64>) {
-    let mut keyed: Vec<(u16, f64, u32)> = Vec::with_capacity(demands.len());
+    // (sort key, level): the walk below reads no bounds
+    let mut keyed: Vec<((u16, f64, u32), f64)> = Vec::with_capacity(demands.len());
     for (i, b) in bounds.iter().enumerate() {
         if let Some(b) = b {
-            keyed.push(key(&demands[i], s, i));
+            keyed.push((key(&demands[i], s, i), b.lb));
             if b.floor > b.lb {
-                keyed.push(need_key(b, &demands[i], i));
+                keyed.push((need_key(b, &demands[i], i), b.floor));
             }
         }
     }
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+    keyed.sort_unstable_by_key(|k| packed(k.0));
     let rows = problem.rows();
     let mut values: Vec<C64> = rows.iter().map(|r| r.base).collect();
     let mut start = vec![0.0; demands.len()];
-    for &(class, _, i) in &keyed {
+    for &((_, _, i), level) in &keyed {
         let i = i as usize;
-        let b = bounds[i].expect("candidates have bounds");
-        let level = if class >> 4 & 0xf == NEED {
-            b.floor
-        } else {
-            b.lb
-        };
         // start is 0, lb or the floor (≥ lb): only a first admission or a raise goes on
         let up = level - start[i];
         if up <= 0.0 {

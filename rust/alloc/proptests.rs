@@ -389,3 +389,27 @@ proptest! {
         }
     }
 }
+
+fn any_f64() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        any::<f64>(),
+        Just(0.0),
+        Just(-0.0),
+        Just(f64::NAN),
+        Just(-f64::NAN),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+        -2000.0..2000.0f64,
+    ]
+}
+
+proptest! {
+    #[test]
+    fn packed_admission_keys_sort_as_the_tuples_compare(
+        a in (0u16..1024, any_f64(), any::<u32>()),
+        b in (0u16..1024, any_f64(), any::<u32>()),
+    ) {
+        let tuples = a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2));
+        prop_assert_eq!(admission::packed(a).cmp(&admission::packed(b)), tuples);
+    }
+}

@@ -42,14 +42,14 @@ pub fn quantise(
         }
     }
     let mut values = problem.values(x);
-    // (loss, index) pairs: the sort compares in place instead of looking both arrays up
-    let mut order: Vec<(f64, usize)> = (0..x.len())
+    // (loss, index, step, upper bound), read in connector order: the sort compares in place
+    // and the pass below looks nothing up out of order but the rows
+    let mut order: Vec<(f64, usize, f64, f64)> = (0..x.len())
         .filter(|&i| x[i] > 0.0)
-        .map(|i| (raw[i] - x[i], i))
+        .map(|i| (raw[i] - x[i], i, step(&demands[i]), bounds[i].map_or(0.0, |b| b.ub)))
         .collect();
     order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    for (_, i) in order {
-        let (s, ub) = (step(&demands[i]), bounds[i].map_or(0.0, |b| b.ub));
+    for (_, i, s, ub) in order {
         if x[i] + s <= ub + 1e-9 && problem.try_add(i, s, &mut values) {
             x[i] += s;
         }
