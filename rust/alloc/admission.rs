@@ -57,7 +57,11 @@ fn key(d: &Demand, s: &Settings, i: usize) -> (u16, f64, u32) {
 /// A sort key as one integer, ordered as (class, `f64::total_cmp`, index) compare.
 pub(super) fn packed((class, x, i): (u16, f64, u32)) -> u128 {
     let bits = x.to_bits();
-    let ordered = if bits >> 63 == 1 { !bits } else { bits | 1 << 63 };
+    let ordered = if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    };
     u128::from(class) << 96 | u128::from(ordered) << 32 | u128::from(i)
 }
 

@@ -46,7 +46,14 @@ pub fn quantise(
     // and the pass below looks nothing up out of order but the rows
     let mut order: Vec<(f64, usize, f64, f64)> = (0..x.len())
         .filter(|&i| x[i] > 0.0)
-        .map(|i| (raw[i] - x[i], i, step(&demands[i]), bounds[i].map_or(0.0, |b| b.ub)))
+        .map(|i| {
+            (
+                raw[i] - x[i],
+                i,
+                step(&demands[i]),
+                bounds[i].map_or(0.0, |b| b.ub),
+            )
+        })
         .collect();
     order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     for (_, i, s, ub) in order {
