@@ -329,8 +329,11 @@ proptest! {
     }
 }
 
-/// A tick's result as bits, so that equal means identical (NaN included).
-fn fingerprint(a: &Allocation) -> (Vec<u64>, Vec<Reason>, Vec<u64>, Vec<u64>, Vec<usize>) {
+/// A tick's result: limits, reasons, row usage and limits as bits (equal means identical,
+/// NaN included), infeasible rows.
+type Fingerprint = (Vec<u64>, Vec<Reason>, Vec<u64>, Vec<u64>, Vec<usize>);
+
+fn fingerprint(a: &Allocation) -> Fingerprint {
     let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     (
         bits(&a.limits),

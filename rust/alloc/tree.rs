@@ -310,25 +310,26 @@ impl Rows for TreeRows<'_> {
     fn row_all(&self, row: usize, mut f: impl FnMut(usize, C64) -> bool) -> bool {
         let label = self.b.labels[row];
         let members = self.row_members(label.node);
-        let b = &self.b;
+        let conns = &self.b.conn;
+        let watts = &self.b.conn_watts;
         if label.phase == RowLabel::POWER {
             return members.iter().all(|&j| {
                 let j = j as usize;
-                f(j, C64::real(b.conn_watts[j]))
+                f(j, C64::real(watts[j]))
             });
         }
         if label.phase >= RowLabel::UNBALANCE {
             let k = usize::from(label.phase - RowLabel::UNBALANCE);
             return members.iter().all(|&j| {
                 let j = j as usize;
-                let u = self.ucoef[b.conn[j].mask as usize][k];
+                let u = self.ucoef[conns[j].mask as usize][k];
                 u == 0.0 || f(j, C64::real(u))
             });
         }
         let p = label.phase as usize;
         members.iter().all(|&j| {
             let j = j as usize;
-            let c = self.coef[b.conn[j].mask as usize][p];
+            let c = self.coef[conns[j].mask as usize][p];
             c.is_zero() || f(j, c)
         })
     }
