@@ -80,22 +80,23 @@ pub fn admit(
     demands: &[Demand],
     s: &Settings,
 ) -> (Vec<f64>, Vec<C64>) {
-    // (sort key, level): the walk below reads no bounds
-    let mut keyed: Vec<((u16, f64, u32), f64)> = Vec::with_capacity(demands.len());
+    // (packed sort key, level): the walk below reads no bounds
+    let mut keyed: Vec<(u128, f64)> = Vec::with_capacity(demands.len());
     for (i, b) in bounds.iter().enumerate() {
         if let Some(b) = b {
-            keyed.push((key(&demands[i], s, i), b.lb));
+            keyed.push((packed(key(&demands[i], s, i)), b.lb));
             if b.floor > b.lb {
-                keyed.push((need_key(b, &demands[i], i), b.floor));
+                keyed.push((packed(need_key(b, &demands[i], i)), b.floor));
             }
         }
     }
-    keyed.sort_unstable_by_key(|k| packed(k.0));
+    keyed.sort_unstable_by_key(|k| k.0);
     let rows = problem.rows();
     let mut values: Vec<C64> = rows.iter().map(|r| r.base).collect();
     let mut start = vec![0.0; demands.len()];
-    for &((_, _, i), level) in &keyed {
-        let i = i as usize;
+    for &(key, level) in &keyed {
+        // the index: the key's low 32 bits
+        let i = usize::try_from(key & u128::from(u32::MAX)).expect("a 32-bit index");
         // start is 0, lb or the floor (≥ lb): only a first admission or a raise goes on
         let up = level - start[i];
         if up <= 0.0 {
