@@ -3,7 +3,9 @@
 //! `cargo bench --bench alloc`. Criterion measures one tick of the depot workload at 10 k and
 //! 100 k connectors (plus 1 k and 30 k for the growth curve); then a replay of 120 (100 k: 60)
 //! one-second ticks with churn (1 % of connectors change per tick, ±20 % limit steps every
-//! 60 ticks) prints p50/p99/max per size and runs the invariant checker on every tick.
+//! 60 ticks) prints p50/p99/max per size, wall and CPU time (the thread's clock: it leaves
+//! out the time other processes held the core), and runs the invariant checker on every
+//! tick. Both call one kept `Allocator`, as the Python binding does.
 
 // bench arithmetic on counts and times: short names and lossy casts are fine here
 #![allow(
