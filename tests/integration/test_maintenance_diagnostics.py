@@ -45,8 +45,8 @@ async def test_the_simulator_uploads_its_diagnostics(
         assert reply.status_code == 202, reply.text
         done = await finished(api, reply.json()["id"])
         assert done["state"] == "uploaded", done
-        # the progress notifications are collapsed into the one request
-        assert done["detail"]["notifications"] >= 1
+        # (the collapse of progress notifications is checked in the raw-charger test below:
+        # here the simulator's Uploading may be handled after the upload has finished it)
         listed = (await api.get("/chargers/DG00000/diagnostics")).json()["items"]
         assert [d["id"] for d in listed] == [done["id"]]
         file = await api.get(f"/diagnostics/{done['id']}/file")
