@@ -8,7 +8,7 @@ from pathlib import Path
 
 import trio
 from evgw.demo import _setup as setup
-from evgw.demo._ops import Operations, _cdr_line
+from evgw.demo._ops import Operations, _cdr_line, paused_sessions
 from evgw.demo._run import _fleet
 from evgw.demo._view import EventLog, SitePeaks, _money
 from evgw.testing.fleet import Fleet
@@ -55,3 +55,20 @@ def test_money_line_and_cdr_line() -> None:
         "cdr_location": {"evse_uid": "DEMO-JPL-01*1"},
     }
     assert _cdr_line(cdr) == "[cyan]CDR[/cyan] DEMO-JPL-01*1: 12.3 kWh, USD 4.7"
+
+
+def test_paused_counts_sessions_held_by_the_site_not_full_evs() -> None:
+    def conn(tx: str | None, reason: str, limit: float) -> dict[str, object]:
+        return {"transaction_id": tx, "reason": reason, "limit_a": limit}
+
+    allocation = {
+        "connectors": [
+            conn("1", "charging", 16.0),
+            conn("2", "no_capacity", 0.0),
+            conn("3", "idle", 0.0),  # the EV is full: its session goes on, it is not paused
+            conn("4", "infeasible", 0.0),
+            conn("5", "deferred", 0.0),
+            conn(None, "idle", 0.0),
+        ]
+    }
+    assert paused_sessions(allocation) == 3

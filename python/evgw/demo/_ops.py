@@ -13,6 +13,7 @@ import trio
 
 OPEN_STATES = ("open", "acknowledged", "in_progress")
 PAGE = 1000
+PAUSED_REASONS = ("no_capacity", "infeasible", "deferred")  # /allocation reasons
 
 
 @attrs.define
@@ -90,11 +91,16 @@ class OperationsPoller:
                 self.note(f"[yellow]ticket[/yellow] {t['severity']}: {t['title']}")
 
     async def _paused(self, site: str) -> int:
-        allocation = await self._get(f"/sites/{site}/allocation")
-        return sum(
-            c.get("transaction_id") is not None and not c.get("limit_a")
-            for c in allocation.get("connectors", [])
-        )
+        return paused_sessions(await self._get(f"/sites/{site}/allocation"))
+
+
+def paused_sessions(allocation: dict[str, Any]) -> int:
+    """Sessions held at 0 A by the site (no capacity, an infeasible row, or the planner);
+    an EV that is full or takes no current ("idle") is not paused."""
+    return sum(
+        c.get("transaction_id") is not None and c.get("reason") in PAUSED_REASONS
+        for c in allocation.get("connectors", [])
+    )
 
 
 def _cdr_line(cdr: dict[str, Any]) -> str:
