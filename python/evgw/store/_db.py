@@ -83,10 +83,10 @@ class Db(abc.ABC):
         """This connection becomes the writer's (SQLite: it checkpoints the WAL itself)."""
         return
 
-    def after_commit(self, *, idle: bool) -> None:
+    def after_commit(self, *, idle: bool) -> bool:
         """Called by the writer after each group commit, once its callers are woken; `idle`:
-        nothing else is queued."""
-        return
+        nothing else is queued. Answers whether it did any work (a WAL checkpoint)."""
+        return False
 
 
 # The writer's WAL checkpoints (SqliteDb.writer_checkpoints): after this many commits when
@@ -161,13 +161,15 @@ class SqliteDb(Db):
             self.run("PRAGMA wal_autocheckpoint = 0")
             self._checkpoints = True
 
-    def after_commit(self, *, idle: bool) -> None:
+    def after_commit(self, *, idle: bool) -> bool:
         if not self._checkpoints:
-            return
+            return False
         self._commits += 1
-        if self._commits >= (CHECKPOINT_IDLE_COMMITS if idle else CHECKPOINT_BUSY_COMMITS):
-            self._commits = 0
-            self.one("PRAGMA wal_checkpoint(PASSIVE)")
+        if self._commits < (CHECKPOINT_IDLE_COMMITS if idle else CHECKPOINT_BUSY_COMMITS):
+            return False
+        self._commits = 0
+        self.one("PRAGMA wal_checkpoint(PASSIVE)")
+        return True
 
     def lock_schema(self) -> None:
         """BEGIN IMMEDIATE already excludes every other writer."""

@@ -24,7 +24,12 @@ from typing import Any, Generic, TypeVar
 
 import trio
 
-from evgw.metrics import STORE_BATCH_SIZE, STORE_COMMIT_SECONDS
+from evgw.metrics import (
+    STORE_BATCH_SIZE,
+    STORE_CHECKPOINT_SECONDS,
+    STORE_COMMIT_SECONDS,
+    STORE_WRITE_WAIT_SECONDS,
+)
 from evgw.store._db import DRIVER_ERRORS, Db, is_connection_lost
 from evgw.store._errors import StoreError, StoreUnavailable
 
@@ -37,7 +42,17 @@ Merged = Callable[[Db, Sequence[X]], Sequence[T]]
 
 
 class _Op(Generic[T]):
-    __slots__ = ("abandoned", "error", "event", "fn", "item", "merged", "result", "token")
+    __slots__ = (
+        "abandoned",
+        "error",
+        "event",
+        "fn",
+        "item",
+        "merged",
+        "queued",
+        "result",
+        "token",
+    )
 
     def __init__(self, fn: Callable[[Db], T]) -> None:
         self.fn = fn
@@ -48,6 +63,7 @@ class _Op(Generic[T]):
         self.result: T | None = None
         self.error: BaseException | None = None
         self.abandoned = False  # the caller was cancelled before we started it
+        self.queued = 0.0  # perf_counter() when it was queued
 
 
 def _wrap(exc: Exception) -> Exception:
@@ -127,6 +143,7 @@ class Writer:
         return await self._enqueue(op)
 
     async def _enqueue(self, op: _Op[T]) -> T:
+        op.queued = time.perf_counter()
         with self._cond:
             self._check_open()
             self._queue.append(op)
@@ -201,6 +218,7 @@ class Writer:
         if not batch:
             return
         started = time.perf_counter()
+        STORE_WRITE_WAIT_SECONDS.observe(started - batch[0].queued)  # the oldest one's wait
         try:
             db = self._ensure_db()
             if self._lock is None:
@@ -231,9 +249,11 @@ class Writer:
         it never delays an answer that was already committed."""
         if self._db is None:
             return
+        started = time.perf_counter()
         try:
             with self._lock or contextlib.nullcontext():
-                self._db.after_commit(idle=not self._queue)
+                if self._db.after_commit(idle=not self._queue):
+                    STORE_CHECKPOINT_SECONDS.observe(time.perf_counter() - started)
         except DRIVER_ERRORS as exc:
             log.warning("store housekeeping failed (retried later): %s", exc)
 
