@@ -359,6 +359,24 @@ async def test_running_cost_reaches_a_california_charger(
         assert all(v <= final["cost"] for v in running_values)
 
 
+async def test_a_charger_without_cost_display_is_asked_once_and_never_sent_costs(
+    running: Running, api: httpx.AsyncClient
+) -> None:
+    async with booted_16(running) as cp:
+        begin = {"connectorId": 1, "idTag": "TAG1", "meterStart": 0, "timestamp": now_ts(-600)}
+        tx = (await cp.result("StartTransaction", begin))["transactionId"]
+        await cp.result("MeterValues", register_value(tx, 2_000, -300))
+        await until(lambda: _first(calls(cp, "GetConfiguration")))
+        await trio.sleep(1.5)  # five rounds at 0.3 s
+        asked = [
+            c
+            for c in calls(cp, "GetConfiguration")
+            if "CustomDisplayCostAndPrice" in c.get("key", [])
+        ]
+        assert len(asked) == 1  # per connection, not per round
+        assert not [c for c in calls(cp, "DataTransfer") if c["messageId"] == "RunningCost"]
+
+
 async def _final_cost(cp: ScriptedCharger) -> dict[str, Any] | None:
     for c in calls(cp, "DataTransfer"):
         if c["messageId"] == "FinalCost":

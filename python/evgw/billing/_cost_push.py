@@ -18,6 +18,7 @@ import contextlib
 import functools
 import json
 import logging
+from collections.abc import Collection
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -39,16 +40,20 @@ CALIFORNIA_KEY = "CustomDisplayCostAndPrice"
 ActiveTx = tuple[str, str, int | None, str | None, int | None]
 
 
-def _active(db: Db, chargers: list[str]) -> list[ActiveTx]:
+def _active(db: Db, chargers: Collection[str]) -> list[ActiveTx]:
+    """Active sessions on the given (connected) chargers. All active rows are read and then
+    filtered here: an IN list of 100,000 chargers would pass the drivers' parameter limits."""
     if not chargers:
         return []
-    marks = ", ".join("?" for _ in chargers)
     rows = db.all(
         "SELECT id, charger_id, ocpp16_id, ocpp_tx_id, meter_start_wh FROM transactions "
-        f"WHERE status = 'active' AND charger_id IN ({marks}) ORDER BY charger_id, id",
-        tuple(chargers),
+        "WHERE status = 'active' ORDER BY charger_id, id"
     )
-    return [(r[0], r[1], None if r[2] is None else int(r[2]), r[3], r[4]) for r in rows]
+    return [
+        (r[0], r[1], None if r[2] is None else int(r[2]), r[3], r[4])
+        for r in rows
+        if r[1] in chargers
+    ]
 
 
 def _register_wh(db: Db, tx_id: str, fallback: int | None) -> int:
@@ -121,25 +126,36 @@ class CostPusher:
             log.info("%s: %s not delivered (%s)", charger_id, action, e)
 
     async def push_once(self, now: datetime | None = None) -> None:
-        """One round over the active sessions of connected chargers."""
+        """One round over the active sessions of connected chargers. A 1.6 charger that cannot
+        show the cost is skipped before its session is priced (pricing is the round's cost)."""
         at = now or datetime.now(UTC)
         infos = {c.charger_id: c for c in self.commander.connections()}
+        self._forget_closed(infos)
         for tx_id, charger_id, tx16, tx2, start_wh in await self.store.read(
-            lambda db: _active(db, sorted(infos))
+            functools.partial(_active, chargers=infos.keys())
         ):
             info = infos[charger_id]
+            v16 = info.ocpp_version == "ocpp1.6"
+            if v16 and (tx16 is None or not await self._supports_california(info)):
+                continue
             m = await self.store.read(running_cost_op(self.cfg, tx_id, at))
             if m is None:
                 continue
-            if info.ocpp_version != "ocpp1.6":
+            if not v16:
                 payload = {"totalCost": _cost_number(m), "transactionId": tx2 or ""}
                 await self._send(charger_id, "CostUpdated", payload)
-            elif tx16 is not None and await self._supports_california(info):
-                wh = await self.store.read(
-                    functools.partial(_register_wh, tx_id=tx_id, fallback=start_wh)
-                )
-                payload = running_cost_payload(tx16, at, wh, m)
-                await self._send(charger_id, "DataTransfer", payload)
+                continue
+            assert tx16 is not None
+            wh = await self.store.read(
+                functools.partial(_register_wh, tx_id=tx_id, fallback=start_wh)
+            )
+            await self._send(charger_id, "DataTransfer", running_cost_payload(tx16, at, wh, m))
+
+    def _forget_closed(self, infos: dict[str, ConnectionInfo]) -> None:
+        """Drop remembered answers of connections that are gone (one entry per connection)."""
+        live = {(i.charger_id, i.connected_at) for i in infos.values()}
+        for key in [k for k in self._california if k not in live]:
+            del self._california[key]
 
     async def final_cost(self, tx_id: str) -> None:
         """1.6 FinalCost once the CDR is there (2.x gets totalCost in its Ended response)."""
