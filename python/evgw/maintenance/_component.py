@@ -208,13 +208,12 @@ class Maintenance(Component):
 
     async def _gauges(self) -> None:
         tally = dict.fromkeys((str(h) for h in Health), 0)
-        for i, port in enumerate(self.model.ports(), 1):
-            if port.connector_id > 0:
-                tally[str(self.model.health(port).health)] += 1
+        for i, health in enumerate(self.model.connector_healths(), 1):
+            tally[str(health)] += 1
             if i % _GAUGE_CHUNK == 0:  # let chargers be answered meanwhile (10,000s of ports)
                 await trio.lowlevel.checkpoint()
-        for health, n in tally.items():
-            _metrics.PORTS.labels(health).set(n)
+        for name, n in tally.items():
+            _metrics.PORTS.labels(name).set(n)
         chargers, tickets = await self.ctx.store.read(_store.fleet_counts)
         _metrics.REGISTERED_CHARGERS.set(chargers)
         for severity in ("critical", "high", "medium", "low"):

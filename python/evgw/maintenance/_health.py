@@ -7,7 +7,7 @@ component feeds it from the domain events and appends what `flush` answers to th
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
 import attrs
@@ -179,11 +179,23 @@ class HealthModel:
         state = charger.ports.get((port.evse_id, port.connector_id)) if charger else None
         if state is None:
             return PortHealth(port, Health.UP, None, None, None)
-        current = derive(state.timeline, self._merge)
-        if current and current[-1].end is None:
-            return PortHealth(port, Health.DOWN, current[-1].cause, current[-1].start, None)
+        outage = self._open_outage(state)
+        if outage is not None:
+            return PortHealth(port, Health.DOWN, outage.cause, outage.start, None)
         health = Health.DEGRADED if state.warning else Health.UP
         return PortHealth(port, health, None, None, state.warning)
+
+    def connector_healths(self) -> Iterator[Health]:
+        """The health of every connector port (connector 0 excluded), unsorted, for counting.
+        It walks a snapshot of the chargers, so the caller may yield to the loop between items
+        while observations arrive."""
+        for charger in list(self._chargers.values()):
+            for (_, connector), state in list(charger.ports.items()):
+                if connector > 0:
+                    if self._open_outage(state) is not None:
+                        yield Health.DOWN
+                    else:
+                        yield Health.DEGRADED if state.warning else Health.UP
 
     def ports(self) -> list[PortKey]:
         # sorted on plain tuples: PortKey's generated comparison is ~40x slower, which at
@@ -200,6 +212,10 @@ class HealthModel:
         return derive(state.timeline, self._merge)
 
     # internals ---------------------------------------------------------------------------------
+
+    def _open_outage(self, state: _Port) -> Interval | None:
+        current = derive(state.timeline, self._merge)
+        return current[-1] if current and current[-1].end is None else None
 
     def _charger(self, charger_id: str) -> _Charger:
         charger = self._chargers.get(charger_id)
