@@ -90,7 +90,7 @@ def knee(steps: list[dict[str, Any]], p99_ms: float) -> dict[str, Any] | None:
 def _limit(steps: list[dict[str, Any]]) -> str:
     last = steps[-1]
     if last["sim_bound"]:
-        return "simulator CPU (the simulator used most of a core)"
+        return "the simulator (most of a core, or its loop stalled or ran long batches)"
     if last["errors"]:
         return "errors"
     if last["p99_ms"] > 0 and last["rate_per_s"] >= 0.9 * last["offered_per_s"]:

@@ -4,6 +4,7 @@ messages after an outage."""
 
 from __future__ import annotations
 
+import math
 import random
 import ssl
 from collections import deque
@@ -29,10 +30,17 @@ from evgw.testing.fleet._workload import SessionGenerator
 REBOOT = Outgoing("__reboot__", dict)
 
 
+def next_slot(due: float, period: float, now: float) -> float:
+    """The first time after `now` on the grid `due + k * period` (k >= 1)."""
+    missed = max(0, math.floor((now - due) / period))
+    return due + (missed + 1) * period
+
+
 class SimCharger:
     def __init__(self, spec: ChargerSpec, env: FleetEnv) -> None:
         self.spec, self.env = spec, env
         self.rng = random.Random(f"{env.seed}:{spec.charger_id}")
+        self._phase = random.Random(f"{env.seed}:{spec.charger_id}:phase")  # its own stream
         self.model = ChargerModel(env.model, env.id_tags, self.rng)
         self.protocol = protocol_for(spec.ocpp_version, env.protocol)
         self.ssl_context = self._ssl_context()
@@ -128,12 +136,20 @@ class SimCharger:
         self.enqueue(message)
 
     async def _life_loop(self) -> None:
+        """Advance the model every `tick_s`, on a grid of this charger's own phase. After a
+        stall of the simulator's loop (a collection, a burst) a charger skips the ticks it
+        missed instead of ticking late: with `sleep(tick_s)` every charger whose tick fell in
+        the stall woke in the same scheduler batch and they stayed in step ever after (at
+        10,000 chargers, a 200 ms batch every 5 s that added to every round trip measured)."""
+        tick = self.env.tick_s
+        due = trio.current_time() + self._phase.uniform(0, tick)
         while True:
             now = self.now()
             self._visits(now)
             self.model.advance(now)
             self.pump()
-            await trio.sleep(self.env.tick_s)
+            due = next_slot(due, tick, trio.current_time())
+            await trio.sleep_until(due)
 
     def _visits(self, now: float) -> None:
         if self._plan is None or not self.ever_online:
