@@ -27,6 +27,7 @@ from evgw.testing.fleet import (
     version_mix,
 )
 
+from loadtests import ledger
 from loadtests.loopwatch import LoopWatch
 from loadtests.targets import PASSWORD, Target
 
@@ -180,7 +181,10 @@ async def run_against(
                 await trio.sleep(1.0)
             await target.stop()
             nursery.cancel_scope.cancel()
-    return {"target": target_name, **result, **common_figures(h)}
+    figures = common_figures(h)
+    if target.db_path is not None:
+        figures["transactions"] = ledger.check(rec.ledger, target.db_path)
+    return {"target": target_name, **result, **figures}
 
 
 def common_figures(h: Harness) -> dict[str, Any]:

@@ -70,6 +70,14 @@ def _extras(run: dict[str, Any]) -> list[str]:
             f"{run['kib_per_connection']} KiB each, RSS {run['steps'][-1]['server_rss_mb']}"
             f" MB (baseline {run['baseline_rss_mb']} MB)"
         )
+    if "transactions" in run:
+        t = run["transactions"]
+        out.append(
+            f"- {name}: transactions: {t['starts_acknowledged']} starts and "
+            f"{t['stops_acknowledged']} stops acknowledged, {t['in_store']} in the store; "
+            f"lost {t['lost_starts']} starts / {t['lost_stops']} stops, "
+            f"double counted {t['double_counted']}, orphan stops {t['orphan_stops']}"
+        )
     errors = sum(
         n for a in run["actions"].values() for o, n in a.items() if o in ("callerror", "timeout")
     )

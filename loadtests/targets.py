@@ -127,6 +127,7 @@ class Target:
         self.tls_url = ""  # wss:// base URL when the run uses TLS (profiles 2 and 3)
         self.pki: RunPki | None = None
         self.proc: trio.Process | None = None
+        self.db_path: Path | None = None  # evgw's SQLite store (the ledger is checked on it)
 
     def command(self) -> list[str]:
         if self.name == "evgw":
@@ -139,7 +140,8 @@ class Target:
         if self.name != "evgw":
             register_peer(self.work / "peer.db", ids, tokens, profile > 0)
             return
-        db_url = f"sqlite:///{self.work / 'evgw.db'}"
+        self.db_path = self.work / "evgw.db"
+        db_url = f"sqlite:///{self.db_path}"
         tls = ""
         if profile >= 2:
             self.pki = make_run_pki(self.work, ids if profile == 3 else [])

@@ -24,6 +24,7 @@ from evgw.testing.fleet._profiles import ProfileStore as ProfileStore
 from evgw.testing.fleet._sim import SimCharger as SimCharger
 from evgw.testing.fleet._stats import Recorder as Recorder
 from evgw.testing.fleet._stats import Summary as Summary
+from evgw.testing.fleet._stats import TxLedger as TxLedger
 from evgw.testing.fleet._stats import percentile as percentile
 from evgw.testing.fleet._tls import client_context as client_context
 from evgw.testing.fleet._v16 import Ocpp16 as Ocpp16
@@ -54,6 +55,7 @@ __all__ = [
     "SimCharger",
     "SimClock",
     "Summary",
+    "TxLedger",
     "check_capacity",
     "client_context",
     "fleet_specs",

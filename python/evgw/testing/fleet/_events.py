@@ -19,6 +19,7 @@ class Tx:
     ocpp_id: str | None = None  # 2.0.1 transactionId (chosen by the station)
     seq_no: int = 0  # 2.0.1 TransactionEvent sequence number
     reservation_id: int | None = None  # the reservation this transaction ended (used)
+    start_sent: bool = False  # its start was sent at least once (the ledger's upper bound)
 
     @property
     def ref(self) -> int | str | None:

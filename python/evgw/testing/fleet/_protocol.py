@@ -9,7 +9,7 @@ from typing import Any, Protocol
 import attrs
 
 from evgw.testing.fleet._clock import SimClock
-from evgw.testing.fleet._events import Event
+from evgw.testing.fleet._events import Event, Tx
 from evgw.testing.fleet._model import ChargerModel
 
 Payload = dict[str, Any]
@@ -25,6 +25,16 @@ class Outgoing:
     on_reply: Callable[[Payload], None] | None = None
     attempts: int = 0
     periodic: bool = False  # a periodic meter reading (the "late messages" fault may delay it)
+    ledger: LedgerMark | None = None  # a transaction's start or stop (checked against the store)
+
+
+@attrs.frozen
+class LedgerMark:
+    """What an acknowledged start or stop tells the run's ledger (`_stats.TxLedger`)."""
+
+    kind: str  # "start" | "stop"
+    tx: Tx
+    meter_wh: int
 
 
 class CallRefused(Exception):

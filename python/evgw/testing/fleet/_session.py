@@ -18,7 +18,7 @@ from trio_websocket import (
 
 from evgw.testing.fleet._events import StatusChanged
 from evgw.testing.fleet._link import CallTimeout, Link
-from evgw.testing.fleet._protocol import CallRefused, Outgoing
+from evgw.testing.fleet._protocol import CallRefused, LedgerMark, Outgoing
 
 if TYPE_CHECKING:
     from evgw.testing.fleet._sim import SimCharger
@@ -189,6 +189,10 @@ async def _send_loop(charger: SimCharger, link: Link) -> None:
 
 async def _send_one(charger: SimCharger, link: Link, message: Outgoing) -> None:
     payload = message.build()
+    mark = message.ledger
+    if mark is not None and mark.kind == "start" and not mark.tx.start_sent:
+        mark.tx.start_sent = True
+        charger.env.recorder.ledger.sent(charger.spec.charger_id)
     try:
         reply = await link.call(message.action, payload)
     except (CallRefused, CallTimeout):
@@ -200,10 +204,23 @@ async def _send_one(charger: SimCharger, link: Link, message: Outgoing) -> None:
     if message.on_reply is not None:
         message.on_reply(reply)
         charger.pump()
+    if mark is not None:
+        _ledger_ack(charger, mark)
     share = charger.env.faults.duplicate_share
     if message.transactional and share and charger.rng.random() < share:
         charger.env.recorder.note("duplicates")
         await link.call(message.action, payload)
+
+
+def _ledger_ack(charger: SimCharger, mark: LedgerMark) -> None:
+    ref = mark.tx.ref
+    if ref is None:
+        return
+    ledger, charger_id = charger.env.recorder.ledger, charger.spec.charger_id
+    if mark.kind == "start":
+        ledger.started(charger_id, str(ref), mark.meter_wh)
+    else:
+        ledger.stopped(charger_id, str(ref), mark.meter_wh)
 
 
 async def _heartbeats(charger: SimCharger, link: Link) -> None:

@@ -31,8 +31,32 @@ class Summary:
     rate_per_s: float
 
 
+@attrs.define
+class TxLedger:
+    """The fleet's own account of its transactions, to hold against the CSMS's store after a
+    run: how many starts each charger sent (each transaction once, retries and injected
+    duplicates not counted) and, per acknowledged transaction (charger, the CSMS's
+    reference), the meter start and, once its stop was acknowledged, the meter stop."""
+
+    starts_sent: Counter[str] = attrs.field(factory=Counter)
+    acked: dict[tuple[str, str], list[int | None]] = attrs.field(factory=dict)
+
+    def sent(self, charger_id: str) -> None:
+        self.starts_sent[charger_id] += 1
+
+    def started(self, charger_id: str, ref: str, meter_start_wh: int) -> None:
+        self.acked.setdefault((charger_id, ref), [meter_start_wh, None])
+
+    def stopped(self, charger_id: str, ref: str, meter_stop_wh: int) -> None:
+        self.acked.setdefault((charger_id, ref), [None, None])[1] = meter_stop_wh
+
+    def stops_acked(self) -> int:
+        return sum(1 for _, stop in self.acked.values() if stop is not None)
+
+
 class Recorder:
     def __init__(self) -> None:
+        self.ledger = TxLedger()
         self.t0 = trio.current_time()
         self.by_action: dict[str, array[float]] = {}
         self.by_second: dict[int, array[float]] = {}

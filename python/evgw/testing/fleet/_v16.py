@@ -13,7 +13,7 @@ from evgw.testing.fleet._events import (
     TxStopped,
 )
 from evgw.testing.fleet._measures import Measure, flood_sample, measures, stamp
-from evgw.testing.fleet._protocol import Control, Malformed, Outgoing, Payload
+from evgw.testing.fleet._protocol import Control, LedgerMark, Malformed, Outgoing, Payload
 from evgw.testing.fleet._v16_commands import handle_call
 
 if TYPE_CHECKING:
@@ -132,7 +132,13 @@ class Ocpp16:
             if reply.get("idTagInfo", {}).get("status") != "Accepted":
                 ctl.model.stop_tx(tx.connector_id, "DeAuthorized", ctl.now())
 
-        return Outgoing("StartTransaction", lambda: payload, transactional=True, on_reply=on_reply)
+        return Outgoing(
+            "StartTransaction",
+            lambda: payload,
+            transactional=True,
+            on_reply=on_reply,
+            ledger=LedgerMark("start", tx, tx.meter_start_wh),
+        )
 
     def _stop(self, ctl: Control, ev: TxStopped) -> Outgoing:
         at = stamp(ctl, ev.at_s)
@@ -147,7 +153,8 @@ class Ocpp16:
                 "reason": ev.reason,
             }
 
-        return Outgoing("StopTransaction", build, transactional=True)
+        mark = LedgerMark("stop", ev.tx, ev.meter_stop_wh)
+        return Outgoing("StopTransaction", build, transactional=True, ledger=mark)
 
     def _meter(self, ctl: Control, sample: MeterSample) -> Outgoing:
         values = {"timestamp": stamp(ctl, sample.at_s), "sampledValue": sampled_values(sample)}

@@ -19,7 +19,7 @@ from evgw.testing.fleet._events import (
 )
 from evgw.testing.fleet._measures import Measure, flood_sample, register, stamp
 from evgw.testing.fleet._measures import measures as measures_16
-from evgw.testing.fleet._protocol import Control, Malformed, Outgoing, Payload
+from evgw.testing.fleet._protocol import Control, LedgerMark, Malformed, Outgoing, Payload
 from evgw.testing.fleet._v201_commands import RemoteStart, handle_call, new_transaction_id
 from evgw.testing.fleet._v201_device import DeviceModel
 
@@ -210,6 +210,7 @@ class Ocpp201:
         extra: Payload | None = None,
         periodic: bool = False,
         on_reply: Callable[[Payload], None] | None = None,
+        ledger: LedgerMark | None = None,
     ) -> Outgoing:
         """A TransactionEvent: its seqNo is taken now, in the order the events happened."""
         payload: Payload = {
@@ -230,6 +231,7 @@ class Ocpp201:
             transactional=True,
             on_reply=on_reply,
             periodic=periodic,
+            ledger=ledger,
         )
 
     def _status(self, ctl: Control, ev: StatusChanged) -> Outgoing | None:
@@ -273,7 +275,7 @@ class Ocpp201:
 
         return self._event(
             ctl, tx, "Started", trigger, ev.at_s, info=info, meter=[begin], extra=extra,
-            on_reply=on_reply,
+            on_reply=on_reply, ledger=LedgerMark("start", tx, tx.meter_start_wh),
         )  # fmt: skip
 
     def _ended(self, ctl: Control, ev: TxStopped) -> Outgoing:
@@ -285,8 +287,9 @@ class Ocpp201:
         self.charging.pop(tx.local_id, None)
         end = [register(ev.meter_stop_wh, "Transaction.End")]
         message = self._event(
-            ctl, tx, "Ended", trigger, ev.at_s, info={"stoppedReason": stopped}, meter=[end]
-        )
+            ctl, tx, "Ended", trigger, ev.at_s, info={"stoppedReason": stopped}, meter=[end],
+            ledger=LedgerMark("stop", tx, ev.meter_stop_wh),
+        )  # fmt: skip
         if self.reset_when_idle and all(c.tx is None for c in ctl.model.connectors.values()):
             self.reset_when_idle = False
             ctl.spawn(lambda: self._reset_now(ctl))
