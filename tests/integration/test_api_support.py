@@ -18,6 +18,8 @@ import httpx
 from evgw.api import create_api_token, create_app
 from evgw.domain import Role
 from evgw.gateway import CommandError, ConnectionInfo
+from evgw.gateway._config_cache import Configuration
+from evgw.gateway._config_cache import parse as parse_configuration
 from evgw.store import Store, open_store
 
 PASSWORD = "0123456789abcdefXYZ"
@@ -46,6 +48,12 @@ class RecordingCommander:
         if self.error is not None:
             raise self.error
         return self.reply
+
+    async def configuration(
+        self, charger_id: str, *, timeout: float | None = None
+    ) -> Configuration:
+        reply = await self.call(charger_id, "GetConfiguration", {}, timeout=timeout)
+        return parse_configuration(reply)
 
     def connect(self, charger_id: str, version: str = "ocpp1.6") -> None:
         self.connected[charger_id] = ConnectionInfo(

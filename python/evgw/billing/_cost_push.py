@@ -94,7 +94,6 @@ def final_cost_payload(tx16: int, m: Money) -> dict[str, Any]:
 class CostPusher:
     def __init__(self, store: Store, commander: Commander, cfg: BillingConfig) -> None:
         self.store, self.commander, self.cfg = store, commander, cfg
-        self._california: dict[tuple[str, datetime], bool] = {}  # per connection
         self._final_sent: set[str] = set()
         self.sent = 0
         self._finals_in, self._finals_out = trio.open_memory_channel[str](1000)
@@ -105,18 +104,14 @@ class CostPusher:
             self._finals_in.send_nowait(tx_id)
 
     async def _supports_california(self, info: ConnectionInfo) -> bool:
-        key = (info.charger_id, info.connected_at)
-        if key not in self._california:
-            try:
-                reply = await self.commander.call(
-                    info.charger_id, "GetConfiguration", {"key": [CALIFORNIA_KEY]}
-                )
-            except CommandError as e:
-                log.info("%s: GetConfiguration failed (%s): no running cost", info.charger_id, e)
-                reply = {}
-            values = {k.get("key"): k.get("value") for k in reply.get("configurationKey", [])}
-            self._california[key] = str(values.get(CALIFORNIA_KEY, "")).lower() == "true"
-        return self._california[key]
+        """From the connection's shared configuration (`Commander.configuration`); a failed
+        read is not remembered (asked again next round), a missing key means no."""
+        try:
+            config = await self.commander.configuration(info.charger_id)
+        except CommandError as e:
+            log.info("%s: configuration not read (%s): no running cost", info.charger_id, e)
+            return False
+        return config.flag(CALIFORNIA_KEY)
 
     async def _send(self, charger_id: str, action: str, payload: dict[str, Any]) -> None:
         try:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
+
+if TYPE_CHECKING:
+    from evgw.gateway._config_cache import Configuration
 
 
 class CommandError(Exception):
@@ -70,6 +73,13 @@ class Commander(Protocol):
     async def disconnect(self, charger_id: str, reason: str) -> bool:
         """Close the charger's connection (WebSocket 1008) after its in-flight messages;
         False when it was not connected."""
+        ...
+
+    async def configuration(
+        self, charger_id: str, *, timeout: float | None = None
+    ) -> Configuration:
+        """The charger's 1.6 configuration, read once per connection and shared
+        (`_config_cache`). Raises a CommandError when it cannot be read now."""
         ...
 
     def connection(self, charger_id: str) -> ConnectionInfo | None: ...

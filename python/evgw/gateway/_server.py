@@ -25,6 +25,7 @@ from evgw.gateway._commands import (
     PayloadInvalid,
     UnknownAction,
 )
+from evgw.gateway._config_cache import Configuration, ConfigurationCache
 from evgw.gateway._connection import Connection, ConnectionSettings
 from evgw.gateway._handshake import (
     FailureThrottle,
@@ -82,6 +83,7 @@ class Gateway:
             pong_timeout_s=config.pong_timeout_s,
         )
         self._accepting = True
+        self._configurations = ConfigurationCache(self._raw_call, self.connection)
 
     # serving -----------------------------------------------------------------------------------
     async def serve(self, *, task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED) -> None:
@@ -325,7 +327,19 @@ class Gateway:
             raise PayloadInvalid(
                 [{"path": v.path, "code": v.code, "message": v.message} for v in violations]
             )
+        if action == "ChangeConfiguration":
+            self._configurations.forget(charger_id)  # also when the answer is lost
         return await conn.call(action, payload, timeout=timeout)
+
+    async def _raw_call(
+        self, charger_id: str, action: str, payload: dict[str, Any], timeout: float | None
+    ) -> dict[str, Any]:
+        return await self.call(charger_id, action, payload, timeout=timeout)
+
+    async def configuration(
+        self, charger_id: str, *, timeout: float | None = None
+    ) -> Configuration:
+        return await self._configurations.get(charger_id, timeout=timeout)
 
     async def disconnect(self, charger_id: str, reason: str) -> bool:
         conn = self.registry.get(charger_id)

@@ -23,17 +23,17 @@ log = logging.getLogger("evgw.smartcharging")
 async def read_charger(
     commander: Commander, charger_id: str, timeout: float, *, is_201: bool
 ) -> Capabilities:
-    action, payload = (
-        ("GetVariables", v201.get_variables_request())
-        if is_201
-        else ("GetConfiguration", {"key": v16.CAPABILITY_KEYS})
-    )
+    """1.6: from the connection's shared configuration (one GetConfiguration per connection,
+    `Commander.configuration`); 2.0.1: GetVariables of the SmartChargingCtrlr variables."""
     try:
-        reply = await commander.call(charger_id, action, payload, timeout=timeout)
+        if not is_201:
+            return v16.read_capabilities(await commander.configuration(charger_id, timeout=timeout))
+        payload = v201.get_variables_request()
+        reply = await commander.call(charger_id, "GetVariables", payload, timeout=timeout)
     except CommandError as error:
-        log.info("%s: %s failed (%s); assuming amperes", charger_id, action, error)
+        log.info("%s: reading capabilities failed (%s); assuming amperes", charger_id, error)
         return Capabilities()
-    return v201.read_variables(reply) if is_201 else v16.read_capabilities(reply)
+    return v201.read_variables(reply)
 
 
 async def install_base_profiles(

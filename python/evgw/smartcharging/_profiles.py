@@ -17,6 +17,8 @@ from typing import Any
 
 import attrs
 
+from evgw.gateway._config_cache import Configuration
+
 CP_MAX_ID = 1
 FALLBACK_ID = 2
 TX_ID_BASE = 100
@@ -36,15 +38,15 @@ class Capabilities:
         return "A" if "Current" in self.units else "W"
 
 
-def read_capabilities(reply: dict[str, Any]) -> Capabilities:
-    values = {k["key"]: k.get("value") for k in reply.get("configurationKey", [])}
+def read_capabilities(config: Configuration) -> Capabilities:
+    """From the charger's 1.6 configuration; a key it lacks keeps the default."""
     units = tuple(
-        u.strip() for u in (values.get("ChargingScheduleAllowedChargingRateUnit") or "").split(",")
+        u.strip() for u in (config.get("ChargingScheduleAllowedChargingRateUnit") or "").split(",")
     )
     return Capabilities(
         tuple(u for u in units if u) or ("Current",),
-        _int(values.get("ChargeProfileMaxStackLevel"), 8),
-        max_periods=_int(values.get("ChargingScheduleMaxPeriods"), 24),
+        _int(config.get("ChargeProfileMaxStackLevel"), 8),
+        max_periods=_int(config.get("ChargingScheduleMaxPeriods"), 24),
     )
 
 
@@ -53,13 +55,6 @@ def _int(text: str | None, default: int) -> int:
         return int(text) if text else default
     except ValueError:
         return default
-
-
-CAPABILITY_KEYS = [
-    "ChargingScheduleAllowedChargingRateUnit",
-    "ChargeProfileMaxStackLevel",
-    "ChargingScheduleMaxPeriods",
-]
 
 
 @attrs.frozen
