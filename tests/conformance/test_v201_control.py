@@ -158,6 +158,27 @@ async def test_O03_display_message_report_in_parts(running: Running) -> None:
         assert (await http.get("/chargers/CP1/display-message-reports/999999")).status_code == 404
 
 
+async def test_O03_a_retried_display_message_part_is_kept_once(running: Running) -> None:
+    """NotifyDisplayMessages parts carry no seqNo: a part sent again (its CALLRESULT lost)
+    must not count as the next part nor show its messages twice."""
+    async with charger(running) as cp, admin_api(running) as http:
+        reply = await http.post("/chargers/CP1/display-message-reports", json={})
+        request_id = reply.json()["request_id"]
+        url = f"/chargers/CP1/display-message-reports/{request_id}"
+        first = {"requestId": request_id, "tbc": True, "messageInfo": [shown(7, "A")]}
+        last = {"requestId": request_id, "messageInfo": [shown(8, "B")]}
+        await cp.result("NotifyDisplayMessages", first)
+        await cp.result("NotifyDisplayMessages", first)  # retried
+        assert (await http.get(url)).json()["parts"] == 1
+        await cp.result("NotifyDisplayMessages", last)
+        await cp.result("NotifyDisplayMessages", last)  # retried after completion
+        state = (await http.get(url)).json()
+        assert (state["status"], state["parts"]) == ("complete", 2)
+        assert state["result"] == [[shown(7, "A")], [shown(8, "B")]]
+        listed = (await http.get("/chargers/CP1/display-messages")).json()["items"]
+        assert [i["message"]["id"] for i in listed] == [7, 8]
+
+
 def customer_part(request_id: int, seq_no: int, data: str, tbc: bool) -> dict[str, Any]:
     return {"requestId": request_id, "seqNo": seq_no, "data": data, "tbc": tbc, "generatedAt": ts()}
 

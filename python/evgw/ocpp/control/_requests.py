@@ -3,7 +3,8 @@ NotifyDisplayMessages): the request evgw sent, each part as received (any order,
 kept once), and the result assembled once every part up to the last (tbc false) is in.
 
 NotifyCustomerInformation numbers its parts (seqNo); NotifyDisplayMessages does not, so its
-parts are numbered in arrival order (one connection delivers them in order).
+parts are numbered in arrival order (one connection delivers them in order), and a part
+identical to one already kept (same tbc, same messageInfo) is a retry, kept once.
 """
 
 from __future__ import annotations
@@ -78,6 +79,16 @@ def _ensure_request(db: Db, charger_id: str, kind: str, request_id: int, at: dat
     )
 
 
+def _arrival_no(parts: list[tuple[int, bool, str]], tbc: bool, data: Any) -> int:
+    """The number of an unnumbered part: the next in arrival order, or the number of an
+    identical part already kept (a retry after a lost CALLRESULT: one report never holds the
+    same display message twice, so an identical part is the same part)."""
+    for seq_no, kept_tbc, kept in parts:
+        if kept_tbc == tbc and json.loads(kept) == data:
+            return seq_no
+    return len(parts)
+
+
 def add_part(
     db: Db,
     charger_id: str,
@@ -93,7 +104,7 @@ def add_part(
     _ensure_request(db, charger_id, kind, request_id, at)
     key = (charger_id, kind, request_id)
     if seq_no is None:
-        seq_no = len(_seq_nos(db, *key))
+        seq_no = _arrival_no(_seq_nos(db, *key), tbc, data)
     db.run(
         "INSERT INTO ocpp_request_parts (charger_id, kind, request_id, seq_no, tbc, data,"
         " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
