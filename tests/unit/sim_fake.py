@@ -33,6 +33,7 @@ class FakeCharger:
         self.after: list[Outgoing] = []
         self.reboots: list[bool] = []
         self.tasks: list[Callable[[], Any]] = []
+        self.endpoints: list[str | None] = [None]
 
     def now(self) -> float:
         return self.t
@@ -50,6 +51,9 @@ class FakeCharger:
         self.model.reset(hard, self.now())
         self.pump()
         self.reboots.append(hard)
+
+    def use_endpoints(self, urls: list[str | None]) -> None:
+        self.endpoints = urls
 
     def after_boot(self, message: Outgoing) -> None:
         self.after.append(message)
@@ -79,6 +83,7 @@ class FakeCharger:
         self.t += seconds
         self.model.advance(self.t)
         self.pump()
+        self.protocol.tick(self)
 
     def call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
         return self.protocol.handle(self, action, payload)

@@ -185,6 +185,67 @@ async def test_monitors_the_station_refuses(cp: FakeCharger) -> None:
     assert call(cp, "SetMonitoringLevel", {"severity": 3}) == {"status": "Accepted"}
 
 
+POWER = {"component": {"name": "ChargingStation"}, "variable": {"name": "Power"}}
+
+
+def power_monitor(value: float, kind: str, severity: int = 4) -> dict[str, Any]:
+    return {"value": value, "type": kind, "severity": severity, **POWER}
+
+
+def events(cp: FakeCharger) -> list[tuple[int, str, bool]]:
+    """(monitor id, trigger, cleared) of every NotifyEvent sent so far."""
+    return [
+        (d["variableMonitoringId"], d["trigger"], d.get("cleared", False))
+        for f in sent(cp, "NotifyEvent")
+        for d in f["eventData"]
+    ]
+
+
+async def test_monitors_on_the_station_power_fire_notify_event(cp: FakeCharger) -> None:
+    data = [
+        power_monitor(5000, "UpperThreshold"),
+        power_monitor(1000, "Delta"),
+        power_monitor(60, "Periodic"),
+        power_monitor(100, "LowerThreshold", severity=8),  # above the level set below
+    ]
+    reply = call(cp, "SetVariableMonitoring", {"setMonitoringData": data})
+    upper, delta, periodic, lower = [r["id"] for r in reply["setMonitoringResult"]]
+    assert call(cp, "SetMonitoringLevel", {"severity": 5}) == {"status": "Accepted"}
+    cp.advance(1)  # idle: nothing crosses, the periodic one starts counting
+    assert events(cp) == []
+    assert cp.remote_start(1, "T")
+    cp.advance(1)  # ~11 kW drawn
+    assert events(cp) == [(upper, "Alerting", False), (delta, "Delta", False)]
+    (frame,) = sent(cp, "NotifyEvent")
+    first = frame["eventData"][0]
+    assert float(first["actualValue"]) > 5000
+    assert (first["eventNotificationType"], first["component"]) == (
+        "CustomMonitor",
+        POWER["component"],
+    )
+    cp.advance(1)  # still above, no change: nothing new
+    assert len(events(cp)) == 2
+    cp.advance(60)  # the periodic monitor's interval has passed
+    assert events(cp)[2:] == [(periodic, "Periodic", False)]
+    cp.model.stop_tx(1, "Local", cp.now())
+    cp.model.unplug(1, cp.now())
+    cp.advance(1)  # 0 W: the threshold clears, the delta fires again
+    assert events(cp)[3:] == [(upper, "Alerting", True), (delta, "Delta", False)]
+    assert lower not in {e[0] for e in events(cp)}  # severity 8 > level 5: never reported
+    ids = [d["eventId"] for f in sent(cp, "NotifyEvent") for d in f["eventData"]]
+    assert ids == sorted(set(ids))
+
+
+async def test_a_threshold_monitor_fires_on_a_variable_set_by_the_csms(cp: FakeCharger) -> None:
+    call(cp, "SetVariableMonitoring", {"setMonitoringData": [monitor(900)]})
+    cp.advance(1)
+    item = {**HB, "attributeValue": "1200"}
+    call(cp, "SetVariables", {"setVariableData": [item]})
+    cp.advance(1)
+    assert [(e[1], e[2]) for e in events(cp)] == [("Alerting", False)]
+    assert sent(cp, "NotifyEvent")[0]["eventData"][0]["actualValue"] == "1200"
+
+
 # network profiles -----------------------------------------------------------------------------
 def priority(value: str) -> dict[str, Any]:
     item = {
@@ -210,6 +271,12 @@ async def test_a_network_profile_then_its_priority(cp: FakeCharger) -> None:
     assert call(cp, "SetNetworkProfile", lower) == {"status": "Rejected"}
     far = {"configurationSlot": 9, "connectionData": NETWORK}
     assert call(cp, "SetNetworkProfile", far) == {"status": "Rejected"}
+    assert cp.endpoints == [None]  # nothing changes before a reboot
+    assert call(cp, "Reset", {"type": "Immediate"}) == {"status": "Accepted"}
+    assert cp.endpoints == [NETWORK["ocppCsmsUrl"], None]  # slot 1, then the original
+    call(cp, "SetVariables", priority("0"))
+    call(cp, "Reset", {"type": "Immediate"})
+    assert cp.endpoints == [None]
 
 
 # customer information -------------------------------------------------------------------------

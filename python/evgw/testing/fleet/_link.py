@@ -35,6 +35,8 @@ class Link:
         self._arrived = trio.Event()
         self._lock = trio.Lock()  # one outstanding CALL per direction
         self.closed = False
+        self._answering = 0  # answers being computed or sent
+        self._answered = trio.Event()
 
     async def run(self) -> None:
         """Read frames until the socket closes (returns then)."""
@@ -68,11 +70,25 @@ class Link:
     async def _answer(self, frame: list[Any]) -> None:
         _, message_id, action, payload = frame
         self.recorder.note(f"csms_call:{action}")
+        self._answering += 1
         try:
-            reply: list[Any] = [3, message_id, self.answer(action, payload)]
-        except CallRefused as exc:
-            reply = [4, message_id, exc.code, exc.description, {}]
-        await self.send_text(json.dumps(reply))
+            try:
+                reply: list[Any] = [3, message_id, self.answer(action, payload)]
+            except CallRefused as exc:
+                reply = [4, message_id, exc.code, exc.description, {}]
+            await self.send_text(json.dumps(reply))
+        finally:
+            self._answering -= 1
+            if not self._answering:
+                self._answered.set()
+
+    async def answers_sent(self, limit_s: float = 2.0) -> None:
+        """Wait (bounded) until every answer in progress is on the wire: a Reset's answer
+        goes out before the reboot closes the connection."""
+        with trio.move_on_after(limit_s):
+            while self._answering and not self.closed:
+                self._answered = trio.Event()
+                await self._answered.wait()
 
     async def send_text(self, text: str) -> None:
         await self.ws.send_message(text)

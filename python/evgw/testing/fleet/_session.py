@@ -74,11 +74,13 @@ async def _one_session(charger: SimCharger, backoff: float) -> tuple[float, bool
     """Run one connection; return (how long to wait before the next attempt, failed)."""
     rec = charger.env.recorder
     jittered = backoff * charger.rng.uniform(0.5, 1.5)
+    charger.opened = False
     try:
         with charger.new_session_scope():
             await run_session(charger)
     except ConnectionRejected as exc:
         rec.note(f"refused:{exc.status_code}")
+        charger.connect_failed()
         return jittered, True
     except BaseException as exc:
         if _is_reboot(exc):
@@ -88,6 +90,8 @@ async def _one_session(charger: SimCharger, backoff: float) -> tuple[float, bool
         if rest is not None:
             raise rest from None  # e.g. trio.Cancelled while the connection was also lost
         rec.note("connection_lost")
+        if not charger.opened:
+            charger.connect_failed()
         return jittered, True
     finally:
         charger.link = None
@@ -104,9 +108,8 @@ def _headers(charger: SimCharger) -> list[tuple[bytes, bytes]]:
 
 async def run_session(charger: SimCharger) -> None:
     env = charger.env
-    url = f"{env.url}/{charger.spec.charger_id}"
     async with open_websocket_url(
-        url,
+        charger.url(),
         charger.ssl_context,
         subprotocols=[charger.protocol.subprotocol],
         extra_headers=_headers(charger),
@@ -114,6 +117,7 @@ async def run_session(charger: SimCharger) -> None:
         disconnect_timeout=2,
     ) as ws:
         env.recorder.mark("connected")
+        charger.opened = True
         proto = charger.protocol
         link = Link(ws, env.recorder, lambda a, p: proto.handle(charger, a, p), env.call_timeout_s)
         charger.protocol.connected(charger)
@@ -183,6 +187,7 @@ async def _send_loop(charger: SimCharger, link: Link) -> None:
         message = charger.outbox[0]
         if message is REBOOT:
             charger.outbox.popleft()
+            await link.answers_sent()
             raise Rebooting
         await _send_one(charger, link, message)
 

@@ -61,6 +61,9 @@ class SimCharger:
         self._nursery: trio.Nursery | None = None
         self._session_scope = trio.CancelScope()
         self._plan = self._visit_plan(spec.site)
+        self.endpoints: list[str | None] = [None]  # CSMS URLs by priority (None: env.url)
+        self._endpoint = 0
+        self.opened = False  # the current connection attempt got its WebSocket
 
     def _ssl_context(self) -> ssl.SSLContext | None:
         if self.spec.client_cert is None:
@@ -96,6 +99,20 @@ class SimCharger:
         self.pump()
         self.booted = False
         self.enqueue(REBOOT)
+
+    def use_endpoints(self, urls: list[str | None]) -> None:
+        self.endpoints, self._endpoint = list(urls) or [None], 0
+
+    def url(self) -> str:
+        """This charger's URL at the CSMS it connects to now."""
+        base = self.endpoints[self._endpoint % len(self.endpoints)] or self.env.url
+        return f"{base.rstrip('/')}/{self.spec.charger_id}"
+
+    def connect_failed(self) -> None:
+        """No WebSocket at this endpoint: try the next by priority (B10's fallback)."""
+        if len(self.endpoints) > 1:
+            self._endpoint += 1
+            self.env.recorder.note("endpoint_fallback")
 
     def after_boot(self, message: Outgoing) -> None:
         self.boot_extras.append(message)
@@ -148,6 +165,7 @@ class SimCharger:
             self._visits(now)
             self.model.advance(now)
             self.pump()
+            self.protocol.tick(self)
             due = next_slot(due, tick, trio.current_time())
             await trio.sleep_until(due)
 

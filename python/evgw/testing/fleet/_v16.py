@@ -170,3 +170,6 @@ class Ocpp16:
 
     def handle(self, ctl: Control, action: str, payload: Payload) -> Payload:
         return handle_call(self, ctl, action, payload)
+
+    def tick(self, ctl: Control) -> None:
+        return None

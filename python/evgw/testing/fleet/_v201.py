@@ -114,7 +114,9 @@ class Ocpp201:
         return bool(reply.get("idTokenInfo", {}).get("status") == "Accepted")
 
     def reboot(self, ctl: Control, reason: str, *, hard: bool = False) -> None:
+        """Every reboot connects by the network profiles' priority (B09/B10)."""
         self.boot_reason = reason
+        ctl.use_endpoints(self.device.endpoints())
         ctl.request_reboot(hard)
 
     # charger-initiated ------------------------------------------------------------------------
@@ -306,3 +308,11 @@ class Ocpp201:
 
     def handle(self, ctl: Control, action: str, payload: Payload) -> Payload:
         return handle_call(self, ctl, action, payload)
+
+    def tick(self, ctl: Control) -> None:
+        """Monitors that fire now send one NotifyEvent."""
+        if self.monitors is None or not self.monitors.items:
+            return
+        event = self.monitors.evaluate(self, ctl)
+        if event is not None:
+            ctl.enqueue(Outgoing("NotifyEvent", lambda: event))

@@ -19,6 +19,7 @@ DEFAULT_BYTES = 8000
 DISPLAY_MESSAGES = 8  # how many display messages the station holds
 NETWORK_SLOTS = 4  # SetNetworkProfile configurationSlot 0..3; slot 0: the connection in use
 PRIORITY = ("OCPPCommCtrlr", None, "NetworkConfigurationPriority", None)
+POWER = ("ChargingStation", None, "Power", None)  # W drawn now: what monitors see change
 ALL_CRITERIA = {"Active", "Available", "Enabled"}  # every component is; none has a Problem
 
 
@@ -34,6 +35,7 @@ def _defaults(items: int, size: int) -> dict[Key, Variable]:
     out: dict[Key, Variable] = {
         ("ChargingStation", None, "Model", None): Variable("SimCharger", READ_ONLY),
         ("ChargingStation", None, "VendorName", None): Variable("evgw-sim", READ_ONLY),
+        POWER: Variable("0", READ_ONLY, "decimal"),
         ("OCPPCommCtrlr", None, "HeartbeatInterval", None): Variable("300", data_type="integer"),
         ("SampledDataCtrlr", None, "TxUpdatedInterval", None): Variable("60", data_type="integer"),
         ("SampledDataCtrlr", None, "TxUpdatedMeasurands", None): Variable(
@@ -113,6 +115,10 @@ class DeviceModel:
                 lambda ctl: str(int(ctl.heartbeat_s)),
                 lambda ctl, v: ctl.set_heartbeat_interval(float(v)),
             ),
+            POWER: (
+                lambda ctl: str(round(sum(c.power_w for c in ctl.model.connectors.values()))),
+                lambda ctl, v: None,  # read-only: never called
+            ),
             ("LocalAuthListCtrlr", None, "Entries", None): (
                 lambda ctl: str(len(local_list(ctl).entries)),
                 lambda ctl, v: None,  # read-only: never called
@@ -185,6 +191,13 @@ class DeviceModel:
         self.network[slot] = data
         return "Accepted"
 
+    def endpoints(self) -> list[str | None]:
+        """The CSMS URLs to connect to after a reboot, in NetworkConfigurationPriority order
+        (None: the URL the station was started with, slot 0 until a profile replaces it)."""
+        order = [int(x) for x in self.variables[PRIORITY].value.split(",") if x.strip()]
+        slots = [self.network.get(n) for n in order if n in self.network]
+        return [None if d is None else str(d["ocppCsmsUrl"]) for d in slots] or [None]
+
     def lookup(self, item: Payload) -> str:
         """Accepted, UnknownComponent or UnknownVariable for a component/variable pair."""
         return self._lookup(item, "Actual")
@@ -249,7 +262,7 @@ class DeviceModel:
 
 def _monitorable(var: Variable) -> bool:
     """Monitors can watch the numeric variables."""
-    return var.data_type == "integer" and var.mutability != WRITE_ONLY
+    return var.data_type in ("integer", "decimal") and var.mutability != WRITE_ONLY
 
 
 def matches(key: Key, wanted: Payload) -> bool:

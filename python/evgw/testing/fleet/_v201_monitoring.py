@@ -1,7 +1,17 @@
 """2.0.1 variable monitoring (block N): SetVariableMonitoring, ClearVariableMonitoring,
-SetMonitoringBase, SetMonitoringLevel, GetMonitoringReport (NotifyMonitoringReport parts).
-Monitors are kept and reported; the simulated variables only change through SetVariables, so
-they never trigger a NotifyEvent."""
+SetMonitoringBase, SetMonitoringLevel, GetMonitoringReport (NotifyMonitoringReport parts),
+and the monitors firing NotifyEvent (`Monitors.evaluate`, every tick of the charger's life):
+
+- UpperThreshold / LowerThreshold: trigger Alerting when the value goes above / below the
+  monitor's value, once, and again with ``cleared`` when it comes back;
+- Delta: trigger Delta when the value moved more than the monitor's value from the last
+  reported one (the value when the monitor was set, at first);
+- Periodic / PeriodicClockAligned: trigger Periodic every monitor-value seconds (simulated
+  time; clock-aligned on multiples of the interval).
+
+Only monitors whose severity is at or below SetMonitoringLevel's report. The measured
+variable that changes by itself is ``ChargingStation.Power`` (W drawn by every connector, see
+`_v201_device`); the others change through SetVariables (and fire then too)."""
 
 from __future__ import annotations
 
@@ -11,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from evgw.testing.fleet._commands import report_header, send_parts
+from evgw.testing.fleet._measures import stamp
 from evgw.testing.fleet._protocol import Control, Payload
 from evgw.testing.fleet._v201_device import matches
 
@@ -44,12 +55,55 @@ class Monitor:
         return mine == theirs
 
 
+@attrs.define
+class Watch:
+    """What a monitor last saw: alerting (thresholds), the reference (Delta), next due time
+    (periodic)."""
+
+    alerting: bool = False
+    reference: float | None = None
+    due_s: float | None = None
+
+
 class Monitors:
     def __init__(self) -> None:
         self.items: dict[int, Monitor] = {}
+        self.watches: dict[int, Watch] = {}
         self.next_id = 1
+        self.next_event_id = 1
         self.level = 9
         self.base = "All"
+
+    def evaluate(self, proto: Ocpp201, ctl: Control) -> Payload | None:
+        """A NotifyEvent of the monitors that fire now (None when none does)."""
+        data = []
+        for m in sorted(self.items.values(), key=lambda m: m.id):
+            watch = self.watches.setdefault(m.id, Watch())
+            value = _reading(proto, ctl, m)
+            fired = None if value is None else _fires(m, watch, value, ctl.now())
+            if fired is not None and m.severity <= self.level:
+                data.append(self._event(ctl, m, value, *fired))
+        if not data:
+            return None
+        return {"generatedAt": stamp(ctl, ctl.now()), "seqNo": 0, "tbc": False, "eventData": data}
+
+    def _event(
+        self, ctl: Control, m: Monitor, value: float | None, trigger: str, cleared: bool
+    ) -> Payload:
+        self.next_event_id += 1
+        event: Payload = {
+            "eventId": self.next_event_id - 1,
+            "timestamp": stamp(ctl, ctl.now()),
+            "trigger": trigger,
+            "actualValue": f"{value:g}",
+            "component": m.component,
+            "variable": m.variable,
+            "variableMonitoringId": m.id,
+            "eventNotificationType": "CustomMonitor",
+        }
+        if cleared:
+            event["cleared"] = True
+        return event
 
     def set(self, proto: Ocpp201, item: Payload) -> Payload:
         """One SetMonitoringResult."""
@@ -68,6 +122,7 @@ class Monitors:
             return result | ({"id": wanted} if wanted is not None else {})
         mid = wanted if wanted is not None else self._new_id()
         self.items[mid] = _monitor(mid, item)
+        self.watches.pop(mid, None)  # a replaced monitor starts from what it sees next
         return result | {"id": mid}
 
     def _check(self, proto: Ocpp201, item: Payload, wanted: int | None) -> str:
@@ -85,6 +140,52 @@ class Monitors:
             self.next_id += 1
         self.next_id += 1
         return self.next_id - 1
+
+
+def _reading(proto: Ocpp201, ctl: Control, m: Monitor) -> float | None:
+    try:
+        return float(proto.device.value(ctl, _key(m)))
+    except (KeyError, ValueError):
+        return None
+
+
+def _fires(m: Monitor, w: Watch, value: float, now: float) -> tuple[str, bool] | None:
+    """(trigger, cleared) when monitor `m` fires at `value`; updates what it saw."""
+    if m.type in ("UpperThreshold", "LowerThreshold"):
+        return _threshold(m, w, value)
+    if m.type == "Delta":
+        return _delta(m, w, value)
+    return _periodic(m, w, now)
+
+
+def _threshold(m: Monitor, w: Watch, value: float) -> tuple[str, bool] | None:
+    beyond = value > m.value if m.type == "UpperThreshold" else value < m.value
+    if beyond == w.alerting:
+        return None
+    w.alerting = beyond
+    return ("Alerting", not beyond)
+
+
+def _delta(m: Monitor, w: Watch, value: float) -> tuple[str, bool] | None:
+    if w.reference is None:
+        w.reference = value
+        return None
+    if abs(value - w.reference) <= m.value:
+        return None
+    w.reference = value
+    return ("Delta", False)
+
+
+def _periodic(m: Monitor, w: Watch, now: float) -> tuple[str, bool] | None:
+    interval = max(1.0, m.value)
+    if w.due_s is None:
+        aligned = m.type == "PeriodicClockAligned"
+        w.due_s = (now // interval + 1) * interval if aligned else now + interval
+        return None
+    if now < w.due_s:
+        return None
+    w.due_s += interval * (int((now - w.due_s) // interval) + 1)
+    return ("Periodic", False)
 
 
 def _monitor(mid: int, item: Payload) -> Monitor:
