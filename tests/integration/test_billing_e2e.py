@@ -168,6 +168,19 @@ async def test_session_to_exactly_one_cdr_with_the_exact_amount(
     assert value(after, "evgw_billing_pricing_seconds_sum", kind="final") > 0
 
     await correct_and_check_the_books(api, item["id"])
+    # the correction: its credit note (4.08) and its repriced CDR (4.68); net of credit
+    # notes, the session's revenue is the corrected 4.68
+    corrected = await scrape(running.api_url)
+    assert delta(after, corrected, "evgw_billing_cdrs_issued_total") == 1
+    assert delta(after, corrected, "evgw_billing_revenue_total", currency="EUR") == pytest.approx(
+        4.68
+    )
+    assert delta(before, corrected, "evgw_billing_credited_total", currency="EUR") == pytest.approx(
+        4.08
+    )
+    gross = delta(before, corrected, "evgw_billing_revenue_total", currency="EUR")
+    credited = delta(before, corrected, "evgw_billing_credited_total", currency="EUR")
+    assert gross - credited == pytest.approx(4.68)
 
     csv = await api.get("/cdrs", params={"format": "csv"})
     assert csv.status_code == 200

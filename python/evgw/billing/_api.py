@@ -30,6 +30,7 @@ from evgw.store import Db
 from . import _issue as issue
 from . import _ledger as ledger
 from . import _tariffs as tariffs
+from ._metrics import cdr_totals, count_correction
 from ._payments_api import routes as payment_routes
 from ._receipts_api import routes as receipt_routes
 
@@ -240,15 +241,17 @@ def extension(service: BillingService) -> ApiExtension:
             except tariffs.TariffRejected as e:
                 raise _rejected(e) from None
 
-        def op(db: Db) -> tuple[str, str]:
-            return issue.correct(db, cfg, cdr_id, tariff)
+        def op(db: Db) -> tuple[str, str, list[tuple[str, str]], list[tuple[str, str]]]:
+            credit_id, new_id = issue.correct(db, cfg, cdr_id, tariff)
+            return credit_id, new_id, cdr_totals(db, [credit_id]), cdr_totals(db, [new_id])
 
         try:
-            credit_id, new_id = await call.store.write(op)
+            credit_id, new_id, credited, issued = await call.store.write(op)
         except issue.CdrNotFound:
             raise not_found("cdr", cdr_id) from None
         except issue.CorrectionRefused as e:
             raise ApiError(409, "conflict", str(e)) from None
+        count_correction(credited, issued)
         return ok({"credit": credit_id, "cdr": new_id}, 201)
 
     async def transaction_cost(call: Call) -> Response:

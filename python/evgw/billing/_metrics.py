@@ -23,7 +23,15 @@ CDRS_ISSUED = Counter(
 )
 REVENUE = Counter(
     "evgw_billing_revenue_total",
-    "Total incl. VAT of the CDRs issued, by currency (in the currency's main unit)",
+    "Total incl. VAT of the CDRs issued (a correction's repriced CDR too), by currency (in the"
+    " currency's main unit); net revenue: minus evgw_billing_credited_total",
+    ["currency"],
+    registry=REGISTRY,
+)
+CREDITED = Counter(
+    "evgw_billing_credited_total",
+    "Total incl. VAT of the credit notes issued (the credit CDR of each correction, as a"
+    " positive amount), by currency: subtract from evgw_billing_revenue_total for net revenue",
     ["currency"],
     registry=REGISTRY,
 )
@@ -75,6 +83,23 @@ def count_billed(outcomes: Sequence[str], totals: Sequence[tuple[str, str]]) -> 
         SESSIONS.labels(outcome).inc()
     CDRS_ISSUED.inc(len(totals))
     for currency, total in totals:
+        REVENUE.labels(currency).inc(float(Decimal(total)))
+
+
+def cdr_totals(db: Db, cdr_ids: Sequence[str]) -> list[tuple[str, str]]:
+    """(currency, total incl. VAT) of these CDRs (a credit CDR's total is negative)."""
+    out: list[tuple[str, str]] = []
+    for cdr_id in cdr_ids:
+        out += db.all("SELECT currency, total_incl_vat FROM billing_cdrs WHERE id = ?", (cdr_id,))
+    return out
+
+
+def count_correction(credit: Sequence[tuple[str, str]], issued: Sequence[tuple[str, str]]) -> None:
+    """A correction committed: its credit note and its repriced CDR."""
+    for currency, total in credit:
+        CREDITED.labels(currency).inc(abs(float(Decimal(total))))
+    CDRS_ISSUED.inc(len(issued))
+    for currency, total in issued:
         REVENUE.labels(currency).inc(float(Decimal(total)))
 
 
