@@ -125,7 +125,6 @@ class CostPusher:
         show the cost is skipped before its session is priced (pricing is the round's cost)."""
         at = now or datetime.now(UTC)
         infos = {c.charger_id: c for c in self.commander.connections()}
-        self._forget_closed(infos)
         for tx_id, charger_id, tx16, tx2, start_wh in await self.store.read(
             functools.partial(_active, chargers=infos.keys())
         ):
@@ -145,12 +144,6 @@ class CostPusher:
                 functools.partial(_register_wh, tx_id=tx_id, fallback=start_wh)
             )
             await self._send(charger_id, "DataTransfer", running_cost_payload(tx16, at, wh, m))
-
-    def _forget_closed(self, infos: dict[str, ConnectionInfo]) -> None:
-        """Drop remembered answers of connections that are gone (one entry per connection)."""
-        live = {(i.charger_id, i.connected_at) for i in infos.values()}
-        for key in [k for k in self._california if k not in live]:
-            del self._california[key]
 
     async def final_cost(self, tx_id: str) -> None:
         """1.6 FinalCost once the CDR is there (2.x gets totalCost in its Ended response)."""
