@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from evgw.billing import _tariffs as tariffs
+from evgw.domain import MeterSample
 from evgw.store import Db
+from evgw.store import _meter_rows as meter_rows
 from evgw.store._db import SqliteDb
 from evgw.store._migrations import apply_migrations
 
@@ -71,12 +73,11 @@ def add_tx(
 def add_samples(
     db: Db, tx_id: str, registers: Sequence[tuple[datetime, int]], *, charger: str = "CP1"
 ) -> None:
-    db.many(
-        "INSERT INTO meter_samples (transaction_id, charger_id, evse_id, connector_id, ts, "
-        "measurand, value, unit, context, location) VALUES (?, ?, 1, 1, ?, "
-        "'Energy.Active.Import.Register', ?, 'Wh', 'Sample.Periodic', 'Outlet')",
-        [(tx_id, charger, db.ts(at), str(wh)) for at, wh in registers],
-    )
+    for at, wh in registers:
+        sample = MeterSample(
+            at, "Energy.Active.Import.Register", str(wh), "Wh", None, "Sample.Periodic", "Outlet"
+        )
+        db.many(meter_rows.INSERT, meter_rows.rows(db, (tx_id, charger, 1, 1), [sample]))
 
 
 def stop_tx(db: Db, tx_id: str, at: datetime, meter_stop_wh: int) -> None:

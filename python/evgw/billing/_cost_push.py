@@ -20,13 +20,13 @@ import json
 import logging
 from collections.abc import Collection
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import trio
 
 from evgw.gateway._commands import Commander, CommandError, ConnectionInfo
 from evgw.store import Db, Store
+from evgw.store._meter_rows import latest_register_wh
 
 from ._config import BillingConfig
 from ._running import Money, running_cost_op
@@ -57,16 +57,7 @@ def _active(db: Db, chargers: Collection[str]) -> list[ActiveTx]:
 
 
 def _register_wh(db: Db, tx_id: str, fallback: int | None) -> int:
-    r = db.one(
-        "SELECT value, unit FROM meter_samples WHERE transaction_id = ? AND "
-        "measurand = 'Energy.Active.Import.Register' AND (format IS NULL OR format = 'Raw') "
-        "ORDER BY ts DESC LIMIT 1",
-        (tx_id,),
-    )
-    try:
-        value = Decimal(r[0]) * (1000 if (r[1] or "Wh").lower() == "kwh" else 1) if r else None
-    except ArithmeticError:
-        value = None
+    value = latest_register_wh(db, tx_id)
     return int(value) if value is not None else (fallback or 0)
 
 

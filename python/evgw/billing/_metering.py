@@ -16,6 +16,7 @@ import attrs
 
 from evgw._core import MeterAggregator
 from evgw.store import Db
+from evgw.store import _meter_rows as meter_rows
 
 #: Flags from the aggregator that hold a session from automatic billing.
 HOLDING_FLAGS = frozenset({"meter_reset", "absurd_jump", "no_readings"})
@@ -67,22 +68,19 @@ def ms(dt: datetime) -> int:
 
 
 def load_samples(db: Db, tx: TxFacts, until: datetime) -> list[Sample]:
-    cols = "ts, measurand, value, unit, phase, context, location, format"
     rows = db.all(
-        f"SELECT {cols} FROM meter_samples WHERE transaction_id = ? "
-        f"UNION ALL SELECT {cols} FROM meter_samples WHERE transaction_id IS NULL "
-        "AND charger_id = ? AND evse_id = ? AND connector_id = ? AND ts >= ? AND ts <= ?",
+        f"SELECT {meter_rows.COLUMNS}, id FROM meter_values WHERE transaction_id = ? "
+        f"UNION ALL SELECT {meter_rows.COLUMNS}, id FROM meter_values "
+        "WHERE transaction_id IS NULL "
+        "AND charger_id = ? AND evse_id = ? AND connector_id = ? AND ts >= ? AND ts <= ? "
+        "ORDER BY ts, id",
         (
             *(tx.id, tx.charger_id, tx.evse_id, tx.connector_id),
             *(db.ts(tx.started_at), db.ts(until)),
         ),
     )
-    out = []
-    for r in rows:
-        ts = db.dt(r[0])
-        assert ts is not None
-        out.append(Sample(ts, *r[1:]))
-    return out
+    samples = meter_rows.unpack(db, (r[:5] for r in rows))
+    return [Sample(*attrs.astuple(s, recurse=False)) for s in samples]
 
 
 def _row(s: Sample) -> tuple[str, int, str | None, str, str | None, str | None, str | None]:

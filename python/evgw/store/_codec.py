@@ -136,19 +136,6 @@ def transaction(
     )
 
 
-SAMPLE_COLUMNS = "ts, measurand, value, unit, phase, context, location, format"
-
-
-def sample(db: Db, row: Row) -> MeterSample:
-    ts = db.dt(row[0])
-    assert ts is not None
-    return MeterSample(ts, row[1], row[2], row[3], row[4], row[5], row[6], row[7])
-
-
-def sample_params(s: MeterSample) -> tuple[object, ...]:
-    return (s.measurand, s.value, s.unit, s.phase, s.context, s.location, s.format)
-
-
 FLAG_COLUMNS = "id, kind, charger_id, transaction_id, detail, created_at"
 
 

@@ -187,12 +187,58 @@ CREATE UNIQUE INDEX transactions_orphan_key ON transactions
     WHERE ocpp_tx_id IS NULL
 """
 
+# Meter samples packed per meterValue (see _meter_rows): one row per (charger, EVSE,
+# connector, timestamp, transaction) with its sampled values as compact JSON, in the order
+# they were stored; only the rows outside a transaction are indexed by charger. Duplicates
+# are no longer refused by an index but skipped by the readers.
+_V5_TABLE = """
+CREATE TABLE meter_values (
+    id {id_pk},
+    transaction_id TEXT,
+    charger_id TEXT NOT NULL,
+    evse_id INTEGER NOT NULL,
+    connector_id INTEGER NOT NULL,
+    ts {ts} NOT NULL,
+    samples TEXT NOT NULL
+);
+"""
+_V5_INDEXES = """;
+DROP TABLE meter_samples;
+CREATE INDEX meter_values_tx ON meter_values (transaction_id, ts);
+CREATE INDEX meter_values_unlinked ON meter_values (charger_id, evse_id, connector_id, ts)
+    WHERE transaction_id IS NULL
+"""
+_V5_GROUPS = "GROUP BY transaction_id, charger_id, evse_id, connector_id, ts ORDER BY MIN(id)"
+_V5_COPY = (
+    "INSERT INTO meter_values (transaction_id, charger_id, evse_id, connector_id, ts, samples) "
+    "SELECT transaction_id, charger_id, evse_id, connector_id, ts, {packed} FROM {source} "
+)
+_V5 = {
+    "sqlite": _V5_TABLE
+    + _V5_COPY.format(
+        packed="json_group_array(json_array("
+        "measurand, value, unit, phase, context, location, format))",
+        source="(SELECT * FROM meter_samples ORDER BY id)",
+    )
+    + _V5_GROUPS
+    + _V5_INDEXES,
+    "postgresql": _V5_TABLE
+    + _V5_COPY.format(
+        packed="json_agg(json_build_array("
+        "measurand, value, unit, phase, context, location, format) ORDER BY id)::text",
+        source="meter_samples",
+    )
+    + _V5_GROUPS
+    + _V5_INDEXES,
+}
+
 #: (version, SQL for every backend, or {backend: SQL}).
 MIGRATIONS: list[tuple[int, Step]] = [
     (1, _V1),
     (2, _V2),
     (3, _V3),
     (4, _V4),
+    (5, _V5),
 ]
 
 #: Modules of the parts that own tables beside the core (each has ``COMPONENT: str`` and

@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 from evgw.domain import (
     MeterBatch,
     MeterSample,
-    SampledValues,
     StartOutcome,
     StartTx,
     StopOutcome,
     StopTx,
 )
 from evgw.store import _codec as codec
+from evgw.store import _meter_rows as meter_rows
 from evgw.store._db import Db, utc
 from evgw.store._errors import StoreError
 from evgw.store._ops_registry import add_flag, now
@@ -182,37 +182,10 @@ def _flag_future_stop(db: Db, s: StopTx, tx_id: str) -> None:
         add_flag(db, "future_timestamp", s.charger_id, tx_id, detail)
 
 
-_INSERT_SAMPLES = (
-    "INSERT INTO meter_samples (transaction_id, charger_id, evse_id, connector_id, ts, "
-    "measurand, value, unit, phase, context, location, format) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
-)
 _INSERT_RAW = (
     "INSERT INTO raw_frames (charger_id, received_at, action, transaction_id, raw) "
     "VALUES (?, ?, ?, ?, ?)"
 )
-
-
-def sample_rows(
-    db: Db, key: tuple[str | None, str, int, int], samples: Sequence[MeterSample]
-) -> list[tuple[object, ...]]:
-    """meter_samples rows from (transaction id, charger, EVSE, connector) and the samples; the
-    samples of one meterValue share their timestamp object, converted once. `SampledValues`
-    are inserted from their rows, without making sample objects."""
-    rows: list[tuple[object, ...]] = []
-    last_at: datetime | None = None
-    ts: object = None
-    if isinstance(samples, SampledValues):
-        for at, *fields in samples.rows:
-            if at is not last_at:
-                last_at, ts = at, db.ts(at)
-            rows.append((*key, ts, *fields))
-        return rows
-    for x in samples:
-        if x.timestamp is not last_at:
-            last_at, ts = x.timestamp, db.ts(x.timestamp)
-        rows.append((*key, ts, *codec.sample_params(x)))
-    return rows
 
 
 def insert_samples(
@@ -226,7 +199,7 @@ def insert_samples(
 ) -> None:
     if samples:
         key = (tx_id, charger_id, evse_id, connector_id)
-        db.many(_INSERT_SAMPLES, sample_rows(db, key, samples))
+        db.many(meter_rows.INSERT, meter_rows.rows(db, key, samples))
 
 
 def add_meter_values(db: Db, b: MeterBatch) -> str | None:
@@ -241,11 +214,11 @@ def add_meter_values_many(db: Db, batches: Sequence[MeterBatch]) -> list[str | N
     samples: list[tuple[object, ...]] = []
     raws: list[tuple[object, ...]] = []
     for b, tx_id in zip(batches, tx_ids, strict=True):
-        samples += sample_rows(db, (tx_id, b.charger_id, b.evse_id, b.connector_id), b.samples)
+        samples += meter_rows.rows(db, (tx_id, b.charger_id, b.evse_id, b.connector_id), b.samples)
         if b.raw:
             raws.append((b.charger_id, db.ts(b.received_at), "MeterValues", tx_id, b.raw))
     if samples:
-        db.many(_INSERT_SAMPLES, samples)
+        db.many(meter_rows.INSERT, samples)
     if raws:
         db.many(_INSERT_RAW, raws)
     return tx_ids

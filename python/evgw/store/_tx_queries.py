@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from evgw.domain import Transaction
 from evgw.store import _codec as codec
+from evgw.store import _meter_rows as meter_rows
 from evgw.store._db import Db, Row
 
 
@@ -24,16 +25,7 @@ def _build(db: Db, rows: list[Row], with_samples: bool = False) -> list[Transact
     flags = _flags(db, [r[0] for r in rows])
     result = []
     for row in rows:
-        samples = []
-        if with_samples:
-            samples = [
-                codec.sample(db, s)
-                for s in db.all(
-                    f"SELECT {codec.SAMPLE_COLUMNS} FROM meter_samples "
-                    "WHERE transaction_id = ? ORDER BY ts, id",
-                    (row[0],),
-                )
-            ]
+        samples = meter_rows.transaction_samples(db, row[0]) if with_samples else []
         result.append(codec.transaction(db, row, flags[row[0]], samples))
     return result
 
