@@ -47,29 +47,33 @@ STORE_COMMIT_SECONDS = Histogram(
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
     registry=REGISTRY,
 )
-STORE_WRITE_WAIT_SECONDS = Histogram(
+#: store queue waits and reads: from 0.1 ms (an idle pool) to 1 s (a stalled one)
+_STORE_WAIT_BUCKETS = (0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
+
+
+def _store_seconds(name: str, doc: str, buckets: tuple[float, ...]) -> Histogram:
+    return Histogram(name, doc, buckets=buckets, registry=REGISTRY)
+
+
+STORE_WRITE_WAIT_SECONDS = _store_seconds(
     "evgw_store_write_wait_seconds",
     "Time the oldest write of a group commit waited in the writer's queue",
-    buckets=(0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
-    registry=REGISTRY,
+    _STORE_WAIT_BUCKETS,
 )
-STORE_CHECKPOINT_SECONDS = Histogram(
+STORE_CHECKPOINT_SECONDS = _store_seconds(
     "evgw_store_checkpoint_seconds",
     "Duration of one SQLite WAL checkpoint, run by the writer between group commits",
-    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
-    registry=REGISTRY,
+    (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
-STORE_READ_WAIT_SECONDS = Histogram(
+STORE_READ_WAIT_SECONDS = _store_seconds(
     "evgw_store_read_wait_seconds",
-    "Time a store read waited for a free reader connection (queue + thread start)",
-    buckets=(0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
-    registry=REGISTRY,
+    "Time a store read waited in the readers' queue for a free reader thread",
+    _STORE_WAIT_BUCKETS,
 )
-STORE_READ_SECONDS = Histogram(
+STORE_READ_SECONDS = _store_seconds(
     "evgw_store_read_seconds",
     "Duration of one store read on its reader connection (one snapshot transaction)",
-    buckets=(0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
-    registry=REGISTRY,
+    _STORE_WAIT_BUCKETS,
 )
 STORE_BATCH_SIZE = Histogram(
     "evgw_store_batch_size",
